@@ -1,0 +1,513 @@
+/*-------------------------------------------------------------------------
+ *
+ * purchases_agg.c
+ *	  The aggregates rfm.purchases_agg (four overloads) and
+ *	  rfm.purchases_union, with their combine, serialize and deserialize
+ *	  functions for parallel and partial aggregation.
+ *
+ * The transition state is a growable array of (day, orders, spend) entries
+ * (PurchasesState).  A row for the same day as the last entry is merged in
+ * place; any other row is appended, and if it is out of order the state is
+ * marked unsorted.  Sorting and merging happen lazily, when the array is
+ * full or the state is read, so a transition costs O(1) amortized and
+ * allocates nothing per row: the array only grows by doubling.
+ *
+ * Spend is a double, summed in arrival order, so (as for sum(float8)) two
+ * plans that add the orders of one day in different orders can differ in
+ * the last bit of that day's spend.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/int.h"
+#include "datatype/timestamp.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "purchases.h"
+
+/*
+ * Largest accepted order amount, in absolute value.  No real order comes
+ * near it, and it guarantees that sums over any history stay far from the
+ * double overflow threshold.
+ */
+#define PURCHASES_MAX_AMOUNT	1e15
+
+PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_numeric);
+PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_float8);
+PG_FUNCTION_INFO_V1(rfm_purchases_trans_tstz_numeric);
+PG_FUNCTION_INFO_V1(rfm_purchases_trans_tstz_float8);
+PG_FUNCTION_INFO_V1(rfm_purchases_union_trans);
+PG_FUNCTION_INFO_V1(rfm_purchases_combine);
+PG_FUNCTION_INFO_V1(rfm_purchases_serialize);
+PG_FUNCTION_INFO_V1(rfm_purchases_deserialize);
+PG_FUNCTION_INFO_V1(rfm_purchases_final);
+
+/*
+ * Create an empty state in cxt with room for cap entries.  The first array
+ * lives in the same allocation as the state header, so a new group costs
+ * one palloc.
+ */
+PurchasesState *
+purchases_state_create(MemoryContext cxt, int32 cap)
+{
+	PurchasesState *s;
+
+	Assert(cap > 0);
+	s = MemoryContextAlloc(cxt, MAXALIGN(sizeof(PurchasesState)) + cap * sizeof(PurchaseEntry));
+	s->n = 0;
+	s->cap = cap;
+	s->sorted = true;
+	s->e = (PurchaseEntry *) ((char *) s + MAXALIGN(sizeof(PurchasesState)));
+	return s;
+}
+
+/* Add b to a day's totals, refusing overflow instead of wrapping. */
+static inline void
+entry_merge(PurchaseEntry *a, int32 orders, float8 spend)
+{
+	if (pg_add_s32_overflow(a->orders, orders, &a->orders))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("more than 2147483647 orders on %s",
+						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(a->day)))),
+				 errhint("Check the source for duplicated rows.")));
+	a->spend += spend;
+	if (isinf(a->spend))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("net spend on %s overflows double precision",
+						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(a->day)))),
+				 errhint("Amounts must be finite and at most 1e15 per order.")));
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	int32		da = ((const PurchaseEntry *) a)->day;
+	int32		db = ((const PurchaseEntry *) b)->day;
+
+	return (da > db) - (da < db);
+}
+
+/* Sort the entries by day and merge equal days. */
+void
+purchases_state_compact(PurchasesState *s)
+{
+	int32		out = 0;
+
+	if (s->sorted)
+		return;
+	qsort(s->e, s->n, sizeof(PurchaseEntry), entry_cmp);
+	for (int32 i = 1; i < s->n; i++)
+	{
+		if (s->e[i].day == s->e[out].day)
+			entry_merge(&s->e[out], s->e[i].orders, s->e[i].spend);
+		else
+			s->e[++out] = s->e[i];
+	}
+	s->n = Min(s->n, out + 1);
+	s->sorted = true;
+}
+
+/*
+ * Make room for one more entry: compact first if that may free space,
+ * otherwise double the array (in the state's own memory context).
+ */
+static void
+state_make_room(PurchasesState *s)
+{
+	PurchaseEntry *inline_e = (PurchaseEntry *) ((char *) s + MAXALIGN(sizeof(PurchasesState)));
+	int32		newcap;
+
+	if (!s->sorted)
+	{
+		purchases_state_compact(s);
+		if (s->n <= s->cap - s->cap / 4)
+			return;
+	}
+	if (s->cap > PG_INT32_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many purchase days in one rfm.purchases value")));
+	newcap = s->cap * 2;
+	if (s->e == inline_e)
+	{
+		PurchaseEntry *e = MemoryContextAllocHuge(GetMemoryChunkContext(s),
+												  newcap * sizeof(PurchaseEntry));
+
+		memcpy(e, s->e, s->n * sizeof(PurchaseEntry));
+		s->e = e;
+	}
+	else
+		s->e = repalloc_huge(s->e, newcap * sizeof(PurchaseEntry));
+	s->cap = newcap;
+}
+
+/* Add orders and spend on day; entries must already be valid. */
+void
+purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend)
+{
+	if (s->n > 0)
+	{
+		PurchaseEntry *last = &s->e[s->n - 1];
+
+		if (last->day == day)
+		{
+			entry_merge(last, orders, spend);
+			return;
+		}
+		if (day < last->day)
+			s->sorted = false;
+	}
+	if (s->n == s->cap)
+	{
+		state_make_room(s);
+		/* compaction may have merged the entry we could merge with */
+		if (s->n > 0 && s->e[s->n - 1].day == day)
+		{
+			entry_merge(&s->e[s->n - 1], orders, spend);
+			return;
+		}
+		if (s->n > 0 && day < s->e[s->n - 1].day)
+			s->sorted = false;
+	}
+	s->e[s->n].day = day;
+	s->e[s->n].orders = orders;
+	s->e[s->n].spend = spend;
+	s->n++;
+}
+
+/* Build a normalized rfm.purchases value (in CurrentMemoryContext). */
+Purchases *
+purchases_from_state(PurchasesState *s)
+{
+	Purchases  *p;
+	int32	   *day;
+	int32	   *orders;
+	float8	   *spend;
+
+	purchases_state_compact(s);
+	p = palloc0(PURCHASES_SIZE(s->n));
+	SET_VARSIZE(p, PURCHASES_SIZE(s->n));
+	p->version = PURCHASES_VERSION;
+	p->ndays = s->n;
+	day = PURCHASES_DAY(p);
+	orders = PURCHASES_ORDERS(p);
+	spend = PURCHASES_SPEND(p);
+	for (int32 i = 0; i < s->n; i++)
+	{
+		day[i] = s->e[i].day;
+		orders[i] = s->e[i].orders;
+		/* store -0 as 0 so that equal histories have equal bytes */
+		spend[i] = s->e[i].spend == 0 ? 0.0 : s->e[i].spend;
+	}
+	return p;
+}
+
+/*
+ * Local day of a timestamptz in the session time zone, as the SQL cast
+ * ts::date computes it, but fast: the UTC offset is cached per call site
+ * (fn_extra) for each stretch of time between two DST transitions, so a
+ * scan over millions of orders calls the time-zone library only a few times
+ * per transition instead of once per row.
+ */
+#define TZCACHE_SPANS 16
+
+typedef struct TzDayCache
+{
+	pg_tz	   *tz;				/* zone the spans belong to */
+	int			n;
+	int			next;			/* round-robin victim when full */
+	struct
+	{
+		pg_time_t	lo;			/* earliest time seen in the span */
+		pg_time_t	hi;			/* next transition (exclusive) */
+		long int	gmtoff;		/* UTC offset in [lo, hi) */
+	}			span[TZCACHE_SPANS];
+} TzDayCache;
+
+#define UNIX_TO_PG_EPOCH_DAYS	(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE)
+
+static int32
+local_day(FunctionCallInfo fcinfo, TimestampTz ts)
+{
+	TzDayCache *c = (TzDayCache *) fcinfo->flinfo->fn_extra;
+	pg_time_t	t;
+	long int	before_off;
+	long int	after_off;
+	int			before_dst;
+	int			after_dst;
+	pg_time_t	boundary;
+	int			res;
+	int			i;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("order time must be finite, not %s",
+						TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
+				 errhint("Filter out rows whose order time is infinite.")));
+
+	/* seconds since the Unix epoch, rounded down */
+	t = ts / USECS_PER_SEC - (ts % USECS_PER_SEC < 0 ? 1 : 0)
+		+ (pg_time_t) UNIX_TO_PG_EPOCH_DAYS * SECS_PER_DAY;
+
+	if (c == NULL || c->tz != session_timezone)
+	{
+		if (c == NULL)
+			c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(TzDayCache));
+		c->tz = session_timezone;
+		c->n = 0;
+		c->next = 0;
+		fcinfo->flinfo->fn_extra = c;
+	}
+
+	for (i = 0; i < c->n; i++)
+		if (t >= c->span[i].lo && t < c->span[i].hi)
+			goto found;
+
+	res = pg_next_dst_boundary(&t, &before_off, &before_dst, &boundary,
+							   &after_off, &after_dst, session_timezone);
+	if (res < 0)
+	{
+		/* the zone library cannot say; do it the slow, general way */
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tz;
+
+		if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("timestamp out of range")));
+		return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+	}
+	if (res == 0)
+		boundary = PG_INT64_MAX;
+
+	/* extend the span that ends at the same transition, if there is one */
+	for (i = 0; i < c->n; i++)
+		if (c->span[i].hi == boundary && c->span[i].gmtoff == before_off)
+		{
+			c->span[i].lo = Min(c->span[i].lo, t);
+			goto found;
+		}
+	if (c->n < TZCACHE_SPANS)
+		i = c->n++;
+	else
+	{
+		i = c->next;
+		c->next = (c->next + 1) % TZCACHE_SPANS;
+	}
+	c->span[i].lo = t;
+	c->span[i].hi = boundary;
+	c->span[i].gmtoff = before_off;
+
+found:
+	{
+		pg_time_t	local = t + c->span[i].gmtoff;
+		pg_time_t	days = local / SECS_PER_DAY - (local % SECS_PER_DAY < 0 ? 1 : 0);
+
+		return (int32) (days - UNIX_TO_PG_EPOCH_DAYS);
+	}
+}
+
+/* Reject NaN, infinite and absurd amounts, naming the value. */
+static inline void
+check_amount(float8 amount)
+{
+	if (unlikely(isnan(amount) || isinf(amount) || fabs(amount) > PURCHASES_MAX_AMOUNT))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid purchase amount: %s",
+						isnan(amount) ? "NaN" : isinf(amount) ? (amount > 0 ? "Infinity" : "-Infinity") :
+						DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(amount)))),
+				 errhint("Amounts must be finite numbers of absolute value at most 1e15; filter or repair the row.")));
+}
+
+/* The aggregate memory context, or an error outside aggregation. */
+static MemoryContext
+agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+	return aggcontext;
+}
+
+/*
+ * The common body of the four purchases_agg transitions: one row is one
+ * order (amount >= 0) or one refund (amount < 0).
+ */
+static inline PurchasesState *
+purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
+{
+	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_agg");
+	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+
+	check_amount(amount);
+	purchases_check_day(day);
+	if (s == NULL)
+		s = purchases_state_create(aggcontext, 4);
+	purchases_state_add(s, day, amount >= 0 ? 1 : 0, amount);
+	return s;
+}
+
+/* NULL time or amount: the row is ignored, as sum() ignores NULLs. */
+#define SKIP_NULL_ROW() \
+	do { \
+		if (PG_ARGISNULL(1) || PG_ARGISNULL(2)) \
+		{ \
+			if (PG_ARGISNULL(0)) \
+				PG_RETURN_NULL(); \
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
+		} \
+	} while (0)
+
+static inline float8
+numeric_arg_float8(FunctionCallInfo fcinfo, int argno)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, PG_GETARG_DATUM(argno)));
+}
+
+Datum
+rfm_purchases_trans_date_numeric(PG_FUNCTION_ARGS)
+{
+	SKIP_NULL_ROW();
+	PG_RETURN_POINTER(purchases_trans(fcinfo, PG_GETARG_DATEADT(1), numeric_arg_float8(fcinfo, 2)));
+}
+
+Datum
+rfm_purchases_trans_date_float8(PG_FUNCTION_ARGS)
+{
+	SKIP_NULL_ROW();
+	PG_RETURN_POINTER(purchases_trans(fcinfo, PG_GETARG_DATEADT(1), PG_GETARG_FLOAT8(2)));
+}
+
+Datum
+rfm_purchases_trans_tstz_numeric(PG_FUNCTION_ARGS)
+{
+	SKIP_NULL_ROW();
+	PG_RETURN_POINTER(purchases_trans(fcinfo, local_day(fcinfo, PG_GETARG_TIMESTAMPTZ(1)),
+									  numeric_arg_float8(fcinfo, 2)));
+}
+
+Datum
+rfm_purchases_trans_tstz_float8(PG_FUNCTION_ARGS)
+{
+	SKIP_NULL_ROW();
+	PG_RETURN_POINTER(purchases_trans(fcinfo, local_day(fcinfo, PG_GETARG_TIMESTAMPTZ(1)),
+									  PG_GETARG_FLOAT8(2)));
+}
+
+/* Copy a state into cxt (combine with an empty left side). */
+static PurchasesState *
+state_copy(MemoryContext cxt, PurchasesState *src)
+{
+	PurchasesState *s = purchases_state_create(cxt, Max(src->n, 4));
+
+	memcpy(s->e, src->e, src->n * sizeof(PurchaseEntry));
+	s->n = src->n;
+	s->sorted = src->sorted;
+	return s;
+}
+
+/* Append all entries of p to the state s, creating it if needed. */
+static PurchasesState *
+state_add_purchases(MemoryContext cxt, PurchasesState *s, Purchases *p)
+{
+	int32	   *day = PURCHASES_DAY(p);
+	int32	   *orders = PURCHASES_ORDERS(p);
+	float8	   *spend = PURCHASES_SPEND(p);
+
+	if (s == NULL)
+		s = purchases_state_create(cxt, Max(p->ndays, 4));
+	for (int32 i = 0; i < p->ndays; i++)
+		purchases_state_add(s, day[i], orders[i], spend[i]);
+	return s;
+}
+
+/* rfm.purchases_union: merge histories (shards, incremental refresh). */
+Datum
+rfm_purchases_union_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_union");
+	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(1))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	PG_RETURN_POINTER(state_add_purchases(aggcontext, s, PG_GETARG_PURCHASES_P(1)));
+}
+
+Datum
+rfm_purchases_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_combine");
+	PurchasesState *a = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+	PurchasesState *b = PG_ARGISNULL(1) ? NULL : (PurchasesState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		PG_RETURN_POINTER(state_copy(aggcontext, b));
+	for (int32 i = 0; i < b->n; i++)
+		purchases_state_add(a, b->e[i].day, b->e[i].orders, b->e[i].spend);
+	PG_RETURN_POINTER(a);
+}
+
+/* The serialized state is the rfm.purchases value itself. */
+Datum
+rfm_purchases_serialize(PG_FUNCTION_ARGS)
+{
+	PurchasesState *s = (PurchasesState *) PG_GETARG_POINTER(0);
+
+	(void) agg_context(fcinfo, "rfm.purchases_serialize");
+	PG_RETURN_BYTEA_P((bytea *) purchases_from_state(s));
+}
+
+Datum
+rfm_purchases_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_deserialize");
+	bytea	   *b = PG_GETARG_BYTEA_P(0);
+	Size		size = VARSIZE(b);
+	Purchases  *p;
+
+	/* bytea is only int-aligned; the arrays need double alignment */
+	if ((uintptr_t) b % MAXIMUM_ALIGNOF != 0)
+	{
+		p = palloc(size);
+		memcpy(p, b, size);
+	}
+	else
+		p = (Purchases *) b;
+	purchases_validate(p, size);
+	PG_RETURN_POINTER(state_add_purchases(aggcontext, NULL, p));
+}
+
+Datum
+rfm_purchases_final(PG_FUNCTION_ARGS)
+{
+	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(purchases_from_state(s));
+}

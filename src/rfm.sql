@@ -1,0 +1,9 @@
+/*
+ * rfm: member segmentation for retail inside PostgreSQL.
+ * This script is assembled by the Makefile from the .sql files of src/, in
+ * the order of SQL_PARTS; each part sits beside the C it declares.
+ */
+\echo Use "CREATE EXTENSION rfm" to load this file. \quit
+
+COMMENT ON SCHEMA rfm IS
+  'rfm: RFM scores and segments, NAPL and NES lifecycle stages, DCIU purchase intent, tiers, lifetime value and member flow, computed inside the database';
