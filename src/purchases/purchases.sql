@@ -60,6 +60,7 @@ COMMENT ON FUNCTION rfm.purchases_hash(rfm.purchases) IS 'Hash of a history, for
 COMMENT ON OPERATOR rfm.= (rfm.purchases, rfm.purchases) IS 'Same history';
 COMMENT ON OPERATOR rfm.<> (rfm.purchases, rfm.purchases) IS 'Different history';
 COMMENT ON OPERATOR CLASS rfm.purchases_hash_ops USING hash IS 'Hash equality of purchase histories';
+COMMENT ON OPERATOR FAMILY rfm.purchases_hash_ops USING hash IS 'Hash equality of purchase histories';
 
 -- aggregation: one row = one order (amount >= 0) or one refund (amount < 0)
 CREATE FUNCTION rfm.purchases_trans(internal, date, numeric) RETURNS internal

@@ -27,6 +27,7 @@
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/numeric.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -373,10 +374,24 @@ purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
 		} \
 	} while (0)
 
+/*
+ * A numeric amount as a double.  Out-of-range values (beyond 1e308) become
+ * an error that says so, instead of the generic overflow of the cast.
+ */
 static inline float8
 numeric_arg_float8(FunctionCallInfo fcinfo, int argno)
 {
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, PG_GETARG_DATUM(argno)));
+	Numeric		num = PG_GETARG_NUMERIC(argno);
+	float8		val = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+														 NumericGetDatum(num)));
+
+	if (unlikely(isinf(val)) && !numeric_is_inf(num))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid purchase amount: %s is out of range",
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)))),
+				 errhint("Amounts must be finite numbers of absolute value at most 1e15; filter or repair the row.")));
+	return val;
 }
 
 Datum

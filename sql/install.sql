@@ -1,0 +1,28 @@
+-- The extension installs into schema rfm, and every object it creates
+-- carries a COMMENT (the query lists those that do not: expected none).
+CREATE EXTENSION rfm;
+SELECT extname, extversion, nspname AS schema, extrelocatable
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE extname = 'rfm';
+SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS object_without_comment
+  FROM pg_depend d
+ WHERE d.refclassid = 'pg_extension'::regclass
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'rfm')
+   AND d.deptype = 'e'
+   AND obj_description(d.objid, (SELECT relname FROM pg_class WHERE oid = d.classid)) IS NULL
+   -- array types and composite-type relations are described by their type
+   AND NOT (d.classid = 'pg_type'::regclass AND EXISTS (
+         SELECT 1 FROM pg_type t WHERE t.oid = d.objid AND (t.typelem <> 0 AND t.typlen = -1 AND t.typname LIKE '\_%')))
+ ORDER BY 1;
+-- every function of rfm is parallel safe
+SELECT p.oid::regprocedure AS not_parallel_safe
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'rfm' AND p.proparallel <> 's'
+ ORDER BY 1;
+-- every aggregate has combine, serialize and deserialize functions
+SELECT a.aggfnoid::regprocedure AS aggregate, a.aggcombinefn <> 0 AS combine,
+       a.aggserialfn <> 0 AS serialize, a.aggdeserialfn <> 0 AS deserialize
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+  JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'rfm'
+ ORDER BY 1::text;

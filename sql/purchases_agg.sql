@@ -1,0 +1,72 @@
+-- rfm.purchases_agg and rfm.purchases_union on hand-checked cases.
+SET extra_float_digits = 0;
+SET TimeZone = 'UTC';
+SET DateStyle = ISO;
+CREATE TABLE orders (member_id int, ordered_at date, amount numeric);
+INSERT INTO orders VALUES
+  -- member 1: two orders on one day, a refund the same day, a later order
+  (1, '2024-01-03', 10.50), (1, '2024-01-03', 4.50), (1, '2024-01-03', -2.00), (1, '2024-02-10', 20),
+  -- member 2: rows out of order, a refund on a day without orders, a zero-amount order
+  (2, '2024-03-01', 5), (2, '2024-01-01', 7), (2, '2024-02-15', -3), (2, '2024-01-01', 0),
+  -- member 3: only refunds (no purchase day)
+  (3, '2024-01-05', -9.99),
+  -- member 4: only NULL rows (ignored, as sum() ignores them)
+  (4, NULL, 10), (4, '2024-01-01', NULL),
+  -- member 5: NULL rows mixed with a real one
+  (5, NULL, 1), (5, '2024-05-05', 12.34), (5, '2024-05-06', NULL);
+-- expected: 1 {2024-01-03:2:13, 2024-02-10:1:20}; 2 {2024-01-01:2:7, 2024-02-15:0:-3, 2024-03-01:1:5};
+-- 3 {2024-01-05:0:-9.99}; 4 NULL; 5 {2024-05-05:1:12.34}
+SELECT member_id, rfm.purchases_agg(ordered_at, amount) FROM orders GROUP BY 1 ORDER BY 1;
+-- the four overloads agree
+SELECT member_id,
+       rfm.purchases_agg(ordered_at, amount)::text = rfm.purchases_agg(ordered_at, amount::float8)::text AS date_float8,
+       rfm.purchases_agg(ordered_at, amount)::text = rfm.purchases_agg(ordered_at::timestamptz, amount)::text AS tstz_numeric,
+       rfm.purchases_agg(ordered_at, amount)::text = rfm.purchases_agg(ordered_at::timestamptz + interval '23 hours', amount::float8)::text AS tstz_float8
+  FROM orders GROUP BY 1 ORDER BY 1;
+-- empty input gives NULL
+SELECT rfm.purchases_agg(ordered_at, amount) IS NULL AS empty_is_null FROM orders WHERE false;
+-- a history with many days in random order is sorted and merged
+SELECT rfm.purchase_days(p, NULL) AS days, rfm.frequency(p, NULL) AS orders, rfm.monetary(p, NULL) AS spend,
+       rfm.first_purchase(p, NULL) AS first, rfm.last_purchase(p, NULL) AS last
+  FROM (SELECT rfm.purchases_agg(d, 1.0 ORDER BY md5(d::text || k)) p
+          FROM generate_series(date '2000-01-01', date '2010-12-31', '1 day') d, generate_series(1, 3) k) s;
+-- union of split inputs equals the aggregate over all of them
+SELECT (SELECT rfm.purchases_union(p) FROM (
+          SELECT rfm.purchases_agg(ordered_at, amount) p FROM orders WHERE member_id = 2 AND ordered_at < '2024-02-01'
+          UNION ALL SELECT rfm.purchases_agg(ordered_at, amount) FROM orders WHERE member_id = 2 AND ordered_at >= '2024-02-01'
+          UNION ALL SELECT NULL::rfm.purchases) s)::text
+     = (SELECT rfm.purchases_agg(ordered_at, amount) FROM orders WHERE member_id = 2)::text AS union_equals_whole;
+-- overlapping days are summed by union
+SELECT rfm.purchases_union(p) FROM (VALUES ('{2024-01-01:1:5,2024-01-03:1:1}'::rfm.purchases),
+                                            ('{2024-01-01:2:5,2024-01-02:0:-1}'), ('{}'), (NULL)) v(p);
+SELECT rfm.purchases_union(p) IS NULL AS union_of_nothing FROM (VALUES (NULL::rfm.purchases)) v(p);
+-- as a window aggregate: the running history of a member
+SELECT ordered_at, rfm.purchases_agg(ordered_at, amount) OVER (ORDER BY ordered_at, amount) AS running
+  FROM orders WHERE member_id = 1 ORDER BY ordered_at, amount;
+-- timestamptz becomes a day in the session TimeZone: compare with the cast
+-- ts::date for every 7 minutes over DST changes in several zones, and for a
+-- day that Samoa skipped (2011-12-30), in time order and in random order
+CREATE TABLE ts AS
+  SELECT g AS t FROM generate_series('2021-03-01 00:00+00'::timestamptz, '2021-11-30', '7 minutes') g
+  UNION ALL SELECT g FROM generate_series('2011-12-28 00:00+00'::timestamptz, '2012-01-02', '5 minutes') g
+  UNION ALL SELECT g FROM generate_series('1969-12-30 00:00+00'::timestamptz, '1970-01-02', '11 minutes') g;
+CREATE FUNCTION tz_mismatches(zone text, random_order boolean) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  PERFORM set_config('TimeZone', zone, true);
+  SELECT count(*) INTO n FROM (
+    (SELECT t::date FROM ts
+     EXCEPT ALL
+     SELECT e.day FROM (SELECT CASE WHEN random_order THEN rfm.purchases_agg(t, 1::numeric ORDER BY md5(t::text))
+                                    ELSE rfm.purchases_agg(t, 1::numeric ORDER BY t) END p FROM ts) s,
+                       rfm.entries(s.p) e, generate_series(1, e.orders))
+    UNION ALL
+    (SELECT e.day FROM (SELECT rfm.purchases_agg(t, 1::numeric) p FROM ts) s, rfm.entries(s.p) e, generate_series(1, e.orders)
+     EXCEPT ALL
+     SELECT t::date FROM ts)) x;
+  RETURN n;
+END $$;
+SELECT z AS zone, tz_mismatches(z, false) AS in_order, tz_mismatches(z, true) AS random_order
+  FROM unnest(ARRAY['UTC', 'America/New_York', 'Asia/Taipei', 'Australia/Lord_Howe', 'Asia/Kathmandu',
+                    'Pacific/Apia', 'America/St_Johns', 'Europe/Dublin']) z;
+SELECT count(*) AS timestamps FROM ts;

@@ -1,0 +1,66 @@
+-- Parallel and partial aggregation: forced parallel plans use the combine,
+-- serialize and deserialize functions and give the states of a serial plan.
+-- Uses cdnow_master from purchases_cdnow.
+SET extra_float_digits = 0;
+CREATE FUNCTION plan_has(query text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+    IF line ~ pattern THEN RETURN true; END IF;
+  END LOOP;
+  RETURN false;
+END $$;
+-- serial reference
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE serial_p AS
+  SELECT member_id, rfm.purchases_agg(ordered_at, amount) AS p FROM cdnow_master GROUP BY member_id;
+CREATE TABLE serial_all AS SELECT rfm.purchases_agg(ordered_at, amount) AS p FROM cdnow_master;
+-- force parallel plans
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET parallel_leader_participation = off;
+SELECT plan_has(q, 'Partial (Hash|Group)?Aggregate') AS partial, plan_has(q, 'Finalize') AS finalize,
+       plan_has(q, 'Gather') AS gather
+  FROM (VALUES ('SELECT member_id, rfm.purchases_agg(ordered_at, amount) FROM cdnow_master GROUP BY member_id'),
+               ('SELECT rfm.purchases_agg(ordered_at, amount) FROM cdnow_master'),
+               ('SELECT rfm.purchases_agg(ordered_at::timestamptz, amount::float8) FROM cdnow_master'),
+               ('SELECT rfm.purchases_union(p) FROM serial_p')) v(q);
+CREATE TABLE parallel_p AS
+  SELECT member_id, rfm.purchases_agg(ordered_at, amount) AS p FROM cdnow_master GROUP BY member_id;
+CREATE TABLE parallel_all AS SELECT rfm.purchases_agg(ordered_at, amount) AS p FROM cdnow_master;
+CREATE TABLE parallel_union AS SELECT rfm.purchases_union(p) AS p FROM serial_p;
+-- same days and orders; spend equal up to float rounding of same-day sums
+CREATE FUNCTION same_state(a rfm.purchases, b rfm.purchases) RETURNS boolean LANGUAGE sql AS $$
+  SELECT NOT EXISTS (
+    SELECT 1 FROM rfm.entries(a) x FULL JOIN rfm.entries(b) y USING (day)
+     WHERE x.orders IS DISTINCT FROM y.orders OR NOT abs(x.spend - y.spend) <= 1e-9 * greatest(1, abs(x.spend))) $$;
+SELECT count(*) AS members, count(*) FILTER (WHERE same_state(s.p, q.p)) AS same,
+       count(*) FILTER (WHERE s.p OPERATOR(rfm.=) q.p) > 20000 AS mostly_byte_equal
+  FROM serial_p s FULL JOIN parallel_p q USING (member_id);
+SELECT same_state(s.p, q.p) AS whole_table_same, rfm.purchase_days(q.p, NULL) AS days, rfm.frequency(q.p, NULL) AS orders
+  FROM serial_all s, parallel_all q;
+-- union of all member histories = the history of the whole table
+SELECT same_state(s.p, u.p) AS union_same FROM serial_all s, parallel_union u;
+-- purchases_union over split inputs equals one aggregate over all of them:
+-- three shards by row number, aggregated separately, then merged per member
+RESET max_parallel_workers_per_gather;
+CREATE TABLE shards AS
+  SELECT member_id, shard, rfm.purchases_agg(ordered_at, amount) AS p
+    FROM (SELECT *, (row_number() OVER ()) % 3 AS shard FROM cdnow_master) s
+   GROUP BY member_id, shard;
+SELECT count(*) AS members, count(*) FILTER (WHERE same_state(m.p, s.p)) AS same
+  FROM (SELECT member_id, rfm.purchases_union(p) p FROM shards GROUP BY member_id) m
+  FULL JOIN serial_p s USING (member_id);
+-- partial aggregation per partition (partitionwise aggregate), combined without serialization
+CREATE TABLE orders_part (member_id int, ordered_at date, amount numeric) PARTITION BY RANGE (ordered_at);
+CREATE TABLE orders_1997 PARTITION OF orders_part FOR VALUES FROM ('1997-01-01') TO ('1998-01-01');
+CREATE TABLE orders_1998 PARTITION OF orders_part FOR VALUES FROM ('1998-01-01') TO ('1999-01-01');
+INSERT INTO orders_part SELECT member_id, ordered_at, amount FROM cdnow_master;
+ANALYZE orders_part;
+SET enable_partitionwise_aggregate = on;
+SET max_parallel_workers_per_gather = 0;
+SELECT plan_has('SELECT rfm.purchases_agg(ordered_at, amount) FROM orders_part', 'Partial Aggregate') AS partial_per_partition;
+SELECT same_state(s.p, (SELECT rfm.purchases_agg(ordered_at, amount) FROM orders_part)) AS partitionwise_same
+  FROM serial_all s;
