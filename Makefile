@@ -20,8 +20,8 @@ SQL_PARTS = \
 
 DATA_built = rfm--$(EXTVERSION).sql
 
-REGRESS = install purchases_io purchases_agg purchases_access purchases_parallel \
-	purchases_cdnow purchases_bad_input
+REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
+	purchases_bad_input
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
