@@ -70,3 +70,17 @@ SELECT z AS zone, tz_mismatches(z, false) AS in_order, tz_mismatches(z, true) AS
   FROM unnest(ARRAY['UTC', 'America/New_York', 'Asia/Taipei', 'Australia/Lord_Howe', 'Asia/Kathmandu',
                     'Pacific/Apia', 'America/St_Johns', 'Europe/Dublin']) z;
 SELECT count(*) AS timestamps FROM ts;
+-- numeric amounts are converted exactly as amount::float8 does (a fast path
+-- reads the numeric digits; long or special values take the cast)
+SELECT setseed(0.25);
+CREATE TABLE nums AS
+  SELECT i::int AS i, round(((random() - 0.5) * 10 ^ (i % 16))::numeric, (i / 16) % 7) AS x
+    FROM generate_series(1, 100000) i
+  UNION ALL SELECT 100000 + i::int, x FROM unnest(ARRAY[0, -0.0, 0.01, 1e15, -1e15, 999999999999999.9, 0.1, 0.3,
+                    1e-20, 123456789012345.678, 900719925474099.3, 0.000000000000000000000000001,
+                    12345678901234567890e-10]::numeric[]) WITH ORDINALITY u(x, i);
+SELECT count(*) AS values,
+       count(*) FILTER (WHERE e.spend IS DISTINCT FROM n.x::float8) AS differ_from_cast
+  FROM nums n
+  LEFT JOIN (SELECT (rfm.entries(rfm.purchases_agg(date '2000-01-01' + i, x))).* FROM nums) e
+    ON e.day = date '2000-01-01' + n.i;

@@ -74,14 +74,17 @@ typedef struct PurchaseEntry
  *
  * Entries are appended; a row for the same day as the last entry is merged
  * in place.  Out-of-order days clear "sorted"; the state is sorted and merged
- * (compacted) lazily, when the array is full or when it is read.
+ * (compacted) lazily, when the array is full or when it is read.  The
+ * entries live in the same allocation as the header, so a member costs one
+ * small chunk (48 bytes for a one-day member); growing it may move it, which
+ * is why purchases_state_add returns the state.
  */
 typedef struct PurchasesState
 {
 	int32		n;				/* entries in use */
 	int32		cap;			/* entries allocated */
 	bool		sorted;			/* entries strictly increasing by day */
-	PurchaseEntry *e;
+	PurchaseEntry e[FLEXIBLE_ARRAY_MEMBER];
 } PurchasesState;
 
 /* purchases_type.c */
@@ -91,7 +94,7 @@ extern Purchases *purchases_validate(Purchases *p, Size size);
 
 /* purchases_agg.c */
 extern PurchasesState *purchases_state_create(MemoryContext cxt, int32 cap);
-extern void purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend);
+extern PurchasesState *purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend);
 extern void purchases_state_compact(PurchasesState *s);
 extern Purchases *purchases_from_state(PurchasesState *s);
 

@@ -50,22 +50,19 @@ PG_FUNCTION_INFO_V1(rfm_purchases_serialize);
 PG_FUNCTION_INFO_V1(rfm_purchases_deserialize);
 PG_FUNCTION_INFO_V1(rfm_purchases_final);
 
-/*
- * Create an empty state in cxt with room for cap entries.  The first array
- * lives in the same allocation as the state header, so a new group costs
- * one palloc.
- */
+#define STATE_SIZE(cap)	(offsetof(PurchasesState, e) + (Size) (cap) * sizeof(PurchaseEntry))
+
+/* Create an empty state in cxt with room for cap entries. */
 PurchasesState *
 purchases_state_create(MemoryContext cxt, int32 cap)
 {
 	PurchasesState *s;
 
 	Assert(cap > 0);
-	s = MemoryContextAlloc(cxt, MAXALIGN(sizeof(PurchasesState)) + cap * sizeof(PurchaseEntry));
+	s = MemoryContextAllocHuge(cxt, STATE_SIZE(cap));
 	s->n = 0;
 	s->cap = cap;
 	s->sorted = true;
-	s->e = (PurchaseEntry *) ((char *) s + MAXALIGN(sizeof(PurchasesState)));
 	return s;
 }
 
@@ -118,41 +115,30 @@ purchases_state_compact(PurchasesState *s)
 }
 
 /*
- * Make room for one more entry: compact first if that may free space,
- * otherwise double the array (in the state's own memory context).
+ * Make room for one more entry: compact first if that frees enough space,
+ * otherwise double the allocation (in its own memory context; the state may
+ * move).
  */
-static void
+static PurchasesState *
 state_make_room(PurchasesState *s)
 {
-	PurchaseEntry *inline_e = (PurchaseEntry *) ((char *) s + MAXALIGN(sizeof(PurchasesState)));
-	int32		newcap;
-
 	if (!s->sorted)
 	{
 		purchases_state_compact(s);
-		if (s->n <= s->cap - s->cap / 4)
-			return;
+		if (s->n <= s->cap - s->cap / 4 && s->n < s->cap)
+			return s;
 	}
 	if (s->cap > PG_INT32_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many purchase days in one rfm.purchases value")));
-	newcap = s->cap * 2;
-	if (s->e == inline_e)
-	{
-		PurchaseEntry *e = MemoryContextAllocHuge(GetMemoryChunkContext(s),
-												  newcap * sizeof(PurchaseEntry));
-
-		memcpy(e, s->e, s->n * sizeof(PurchaseEntry));
-		s->e = e;
-	}
-	else
-		s->e = repalloc_huge(s->e, newcap * sizeof(PurchaseEntry));
-	s->cap = newcap;
+	s = repalloc_huge(s, STATE_SIZE(s->cap * 2));
+	s->cap *= 2;
+	return s;
 }
 
-/* Add orders and spend on day; entries must already be valid. */
-void
+/* Add orders and spend on day (a valid entry); returns the state. */
+PurchasesState *
 purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend)
 {
 	if (s->n > 0)
@@ -162,19 +148,19 @@ purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend)
 		if (last->day == day)
 		{
 			entry_merge(last, orders, spend);
-			return;
+			return s;
 		}
 		if (day < last->day)
 			s->sorted = false;
 	}
 	if (s->n == s->cap)
 	{
-		state_make_room(s);
-		/* compaction may have merged the entry we could merge with */
+		s = state_make_room(s);
+		/* compaction may have brought the same day to the end */
 		if (s->n > 0 && s->e[s->n - 1].day == day)
 		{
 			entry_merge(&s->e[s->n - 1], orders, spend);
-			return;
+			return s;
 		}
 		if (s->n > 0 && day < s->e[s->n - 1].day)
 			s->sorted = false;
@@ -183,6 +169,7 @@ purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend)
 	s->e[s->n].orders = orders;
 	s->e[s->n].spend = spend;
 	s->n++;
+	return s;
 }
 
 /* Build a normalized rfm.purchases value (in CurrentMemoryContext). */
@@ -358,9 +345,8 @@ purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
 	check_amount(amount);
 	purchases_check_day(day);
 	if (s == NULL)
-		s = purchases_state_create(aggcontext, 4);
-	purchases_state_add(s, day, amount >= 0 ? 1 : 0, amount);
-	return s;
+		s = purchases_state_create(aggcontext, 1);
+	return purchases_state_add(s, day, amount >= 0 ? 1 : 0, amount);
 }
 
 /* NULL time or amount: the row is ignored, as sum() ignores NULLs. */
@@ -375,16 +361,114 @@ purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
 	} while (0)
 
 /*
+ * Fast, exact numeric -> double for the common amounts.
+ *
+ * PostgreSQL 15 converts numeric to double by printing and re-parsing the
+ * number, which dominates the cost of aggregating a numeric column.  Here the
+ * on-disk numeric format (stable across releases, pg_upgrade relies on it) is
+ * read directly: base-10000 digits d_i with a weight.  When the value is an
+ * integer N < 2^53 times 10^E with |E| <= 22, N and 10^E are exact doubles
+ * and one multiplication or division rounds correctly, so the result is
+ * bit-identical to the cast (Clinger's fast path).  Anything else (more
+ * digits, NaN, infinities, compressed or external values) takes the cast.
+ */
+#define NUM_SIGN_MASK			0xC000
+#define NUM_NEG					0x4000
+#define NUM_SHORT				0x8000
+#define NUM_SPECIAL				0xC000
+#define NUM_SHORT_SIGN_MASK		0x2000
+#define NUM_SHORT_WEIGHT_SIGN	0x0040
+#define NUM_SHORT_WEIGHT_MASK	0x003F
+#define NUM_NBASE				10000
+
+static const double exact_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+static inline bool
+numeric_fast_float8(Datum d, float8 *result)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	const char *data;
+	Size		len;
+	uint16		header;
+	int			weight;
+	bool		negative;
+	int			hdr;
+	int			ndigits;
+	int64		n = 0;
+	int			e;
+	float8		val;
+
+	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
+		return false;			/* compressed or out of line */
+	data = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+	if (len < sizeof(uint16))
+		return false;
+	memcpy(&header, data, sizeof(uint16));
+	if ((header & NUM_SIGN_MASK) == NUM_SPECIAL)
+		return false;			/* NaN, Infinity */
+	if ((header & NUM_SIGN_MASK) == NUM_SHORT)
+	{
+		hdr = sizeof(uint16);
+		negative = (header & NUM_SHORT_SIGN_MASK) != 0;
+		weight = (header & NUM_SHORT_WEIGHT_SIGN) ? (int) (header | ~NUM_SHORT_WEIGHT_MASK)
+			: (int) (header & NUM_SHORT_WEIGHT_MASK);
+	}
+	else
+	{
+		int16		w;
+
+		if (len < 2 * sizeof(uint16))
+			return false;
+		hdr = 2 * sizeof(uint16);
+		negative = (header & NUM_SIGN_MASK) == NUM_NEG;
+		memcpy(&w, data + sizeof(uint16), sizeof(int16));
+		weight = w;
+	}
+	ndigits = (int) ((len - hdr) / sizeof(int16));
+	if (ndigits > 4)
+		return false;			/* may not fit 2^53 */
+	for (int i = 0; i < ndigits; i++)
+	{
+		int16		digit;
+
+		memcpy(&digit, data + hdr + i * sizeof(int16), sizeof(int16));
+		if (digit < 0 || digit >= NUM_NBASE)
+			return false;
+		n = n * NUM_NBASE + digit;
+	}
+	if (n > (INT64CONST(1) << 53))
+		return false;
+	e = 4 * (weight - ndigits + 1);
+	if (n == 0)
+		val = 0.0;
+	else if (e >= 0 && e <= 22)
+		val = (float8) n * exact_pow10[e];
+	else if (e < 0 && e >= -22)
+		val = (float8) n / exact_pow10[-e];
+	else
+		return false;
+	*result = negative ? -val : val;
+	return true;
+}
+
+/*
  * A numeric amount as a double.  Out-of-range values (beyond 1e308) become
  * an error that says so, instead of the generic overflow of the cast.
  */
 static inline float8
 numeric_arg_float8(FunctionCallInfo fcinfo, int argno)
 {
-	Numeric		num = PG_GETARG_NUMERIC(argno);
-	float8		val = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
-														 NumericGetDatum(num)));
+	Numeric		num;
+	float8		val;
 
+	if (likely(numeric_fast_float8(PG_GETARG_DATUM(argno), &val)))
+		return val;
+	num = PG_GETARG_NUMERIC(argno);
+	val = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(num)));
 	if (unlikely(isinf(val)) && !numeric_is_inf(num))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -428,7 +512,7 @@ rfm_purchases_trans_tstz_float8(PG_FUNCTION_ARGS)
 static PurchasesState *
 state_copy(MemoryContext cxt, PurchasesState *src)
 {
-	PurchasesState *s = purchases_state_create(cxt, Max(src->n, 4));
+	PurchasesState *s = purchases_state_create(cxt, Max(src->n, 1));
 
 	memcpy(s->e, src->e, src->n * sizeof(PurchaseEntry));
 	s->n = src->n;
@@ -445,9 +529,9 @@ state_add_purchases(MemoryContext cxt, PurchasesState *s, Purchases *p)
 	float8	   *spend = PURCHASES_SPEND(p);
 
 	if (s == NULL)
-		s = purchases_state_create(cxt, Max(p->ndays, 4));
+		s = purchases_state_create(cxt, Max(p->ndays, 1));
 	for (int32 i = 0; i < p->ndays; i++)
-		purchases_state_add(s, day[i], orders[i], spend[i]);
+		s = purchases_state_add(s, day[i], orders[i], spend[i]);
 	return s;
 }
 
@@ -483,7 +567,7 @@ rfm_purchases_combine(PG_FUNCTION_ARGS)
 	if (a == NULL)
 		PG_RETURN_POINTER(state_copy(aggcontext, b));
 	for (int32 i = 0; i < b->n; i++)
-		purchases_state_add(a, b->e[i].day, b->e[i].orders, b->e[i].spend);
+		a = purchases_state_add(a, b->e[i].day, b->e[i].orders, b->e[i].spend);
 	PG_RETURN_POINTER(a);
 }
 

@@ -248,7 +248,7 @@ rfm_purchases_in(PG_FUNCTION_ARGS)
 						 errmsg("invalid input syntax for type rfm.purchases: \"%s\"", str),
 						 errdetail("Day %d is not after the day before it.", state->n + 1),
 						 errhint("List each day once, in increasing order.")));
-			purchases_state_add(state, day, (int32) orders, spend);
+			state = purchases_state_add(state, day, (int32) orders, spend);
 			while (isspace((unsigned char) *s))
 				s++;
 			if (*s == ',')
@@ -356,7 +356,7 @@ rfm_purchases_recv(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("binary rfm.purchases days are not strictly increasing at entry %d", i + 1)));
-		purchases_state_add(state, day, orders, spend);
+		state = purchases_state_add(state, day, orders, spend);
 	}
 	pq_getmsgend(buf);
 	PG_RETURN_POINTER(purchases_from_state(state));
