@@ -23,6 +23,8 @@ SELECT member_id,
        rfm.purchases_agg(ordered_at, amount)::text = rfm.purchases_agg(ordered_at::timestamptz, amount)::text AS tstz_numeric,
        rfm.purchases_agg(ordered_at, amount)::text = rfm.purchases_agg(ordered_at::timestamptz + interval '23 hours', amount::float8)::text AS tstz_float8
   FROM orders GROUP BY 1 ORDER BY 1;
+-- integer amounts and timestamp without time zone resolve to the overloads
+SELECT rfm.purchases_agg(d, a) FROM (VALUES ('2024-01-01 23:30'::timestamp, 5), ('2024-01-02'::timestamp, 7)) v(d, a);
 -- empty input gives NULL
 SELECT rfm.purchases_agg(ordered_at, amount) IS NULL AS empty_is_null FROM orders WHERE false;
 -- a history with many days in random order is sorted and merged

@@ -101,7 +101,8 @@ purchases_window_start(int32 as_of, Interval *w)
 	if (overflow != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("as_of date out of range for a window")));
+				 errmsg("as_of date out of range for a window"),
+				 errhint("Use an as_of in the years 1 to 9999.")));
 	start = DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
 												  TimestampGetDatum(end),
 												  IntervalPGetDatum(w)));
@@ -252,7 +253,8 @@ rfm_monetary(PG_FUNCTION_ARGS)
 	if (isinf(total))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("net spend overflows double precision")));
+				 errmsg("net spend overflows double precision"),
+				 errhint("The history holds absurd amounts; amounts are at most 1e15 per order.")));
 	PG_RETURN_FLOAT8(total);
 }
 
@@ -287,7 +289,8 @@ rfm_btyd(PG_FUNCTION_ARGS)
 	if (DATE_NOT_FINITE(end))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("calibration_end must be a finite date")));
+				 errmsg("calibration_end must be a finite date"),
+				 errhint("Pass the last day of the calibration period, e.g. '1997-09-30'.")));
 	if (!purchases_cut(p, true, end, &cut))
 		PG_RETURN_NULL();
 

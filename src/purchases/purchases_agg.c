@@ -131,7 +131,8 @@ state_make_room(PurchasesState *s)
 	if (s->cap > PG_INT32_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many purchase days in one rfm.purchases value")));
+				 errmsg("too many purchase days in one rfm.purchases value"),
+				 errhint("A history holds at most 2^30 days; check the member column of the source.")));
 	s = repalloc_huge(s, STATE_SIZE(s->cap * 2));
 	s->cap *= 2;
 	return s;
@@ -273,7 +274,8 @@ local_day(FunctionCallInfo fcinfo, TimestampTz ts)
 		if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("timestamp out of range")));
+					 errmsg("order time out of range"),
+					 errhint("Order times must lie in the years 1 to 9999.")));
 		return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 	}
 	if (res == 0)
@@ -328,7 +330,8 @@ agg_context(FunctionCallInfo fcinfo, const char *fname)
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname)));
+				 errmsg("%s called in non-aggregate context", fname),
+				 errhint("Use it only through the rfm.purchases_agg and rfm.purchases_union aggregates.")));
 	return aggcontext;
 }
 

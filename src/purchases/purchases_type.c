@@ -107,7 +107,8 @@ purchases_validate(Purchases *p, Size size)
 	if (size < PURCHASES_HDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("rfm.purchases value too short (%zu bytes)", size)));
+				 errmsg("rfm.purchases value too short (%zu bytes)", size),
+				 errhint("The bytes do not come from rfm; rebuild the value with rfm.purchases_agg.")));
 	if (p->version != PURCHASES_VERSION || p->flags != 0 || p->reserved != 0 || p->padding != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -119,7 +120,8 @@ purchases_validate(Purchases *p, Size size)
 		PURCHASES_SIZE(p->ndays) != size)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("rfm.purchases value of %zu bytes cannot hold %d days", size, p->ndays)));
+				 errmsg("rfm.purchases value of %zu bytes cannot hold %d days", size, p->ndays),
+				 errhint("The bytes are truncated or corrupt; rebuild the value with rfm.purchases_agg.")));
 
 	day = PURCHASES_DAY(p);
 	orders = PURCHASES_ORDERS(p);
@@ -342,7 +344,8 @@ rfm_purchases_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("binary rfm.purchases claims %d days but holds %d bytes",
-						n, buf->len - buf->cursor)));
+						n, buf->len - buf->cursor),
+				 errhint("Binary rfm.purchases is a version byte, an int32 day count and 16 bytes per day.")));
 
 	state = purchases_state_create(CurrentMemoryContext, Max(n, 1));
 	for (int32 i = 0; i < n; i++)
@@ -355,7 +358,8 @@ rfm_purchases_recv(PG_FUNCTION_ARGS)
 		if (i > 0 && day <= state->e[i - 1].day)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("binary rfm.purchases days are not strictly increasing at entry %d", i + 1)));
+					 errmsg("binary rfm.purchases days are not strictly increasing at entry %d", i + 1),
+					 errhint("Each day appears once, in increasing order.")));
 		state = purchases_state_add(state, day, orders, spend);
 	}
 	pq_getmsgend(buf);
