@@ -86,3 +86,25 @@ SELECT count(*) AS values,
   FROM nums n
   LEFT JOIN (SELECT (rfm.entries(rfm.purchases_agg(date '2000-01-01' + i, x))).* FROM nums) e
     ON e.day = date '2000-01-01' + n.i;
+-- oracle: for 3,000 members with up to 400 rows over few days, in random order
+-- (duplicate days, refunds, out-of-order arrival: every compaction path), the
+-- entries equal plain SQL's GROUP BY member, day
+SELECT setseed(0.5);
+CREATE TABLE rnd AS
+  SELECT m AS member_id, date '2024-01-01' + (random() * (m % 97))::int AS d,
+         round(((random() - 0.2) * 100)::numeric, 2) AS amount
+    FROM generate_series(1, 3000) m, generate_series(1, 1 + (m * 7919) % 400) k;
+CREATE TABLE rnd_rfm AS
+  SELECT member_id, e.* FROM (
+    SELECT member_id, rfm.purchases_agg(d, amount ORDER BY md5(d::text || amount::text)) p FROM rnd GROUP BY 1) s,
+    rfm.entries(s.p) e;
+CREATE TABLE rnd_sql AS
+  SELECT member_id, d AS day, count(*) FILTER (WHERE amount >= 0)::int AS orders, sum(amount)::float8 AS spend
+    FROM rnd GROUP BY 1, 2;
+SELECT (SELECT count(*) FROM rnd) AS rows, (SELECT count(*) FROM rnd_sql) AS member_days,
+       (SELECT count(*) FROM (SELECT member_id, day, orders, round(spend::numeric, 6) FROM rnd_rfm
+                              EXCEPT ALL
+                              SELECT member_id, day, orders, round(spend::numeric, 6) FROM rnd_sql) x) AS only_rfm,
+       (SELECT count(*) FROM (SELECT member_id, day, orders, round(spend::numeric, 6) FROM rnd_sql
+                              EXCEPT ALL
+                              SELECT member_id, day, orders, round(spend::numeric, 6) FROM rnd_rfm) x) AS only_sql;

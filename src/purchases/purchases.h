@@ -72,19 +72,24 @@ typedef struct PurchaseEntry
 /*
  * The transition state of rfm.purchases_agg and rfm.purchases_union.
  *
- * Entries are appended; a row for the same day as the last entry is merged
- * in place.  Out-of-order days clear "sorted"; the state is sorted and merged
- * (compacted) lazily, when the array is full or when it is read.  The
- * entries live in the same allocation as the header, so a member costs one
- * small chunk (48 bytes for a one-day member); growing it may move it, which
- * is why purchases_state_add returns the state.
+ * A fixed 32-byte header holds the most recent entry ("last"); the earlier
+ * entries live in a separate array ("more") that only grows.  In hash
+ * aggregation the header is allocated right after the group's key and
+ * per-group data, so a row that adds to the last day or appends a new day
+ * reads nothing but the header: pushing the previous last entry into "more"
+ * is a store, which does not stall on a cache miss the way a load does.
+ *
+ * Entries 0 .. n-2 are more[0 .. n-2]; entry n-1 is "last".  Out-of-order
+ * days set "unsorted"; the state is sorted and merged (compacted) lazily,
+ * when "more" is full or when the state is read.
  */
 typedef struct PurchasesState
 {
-	int32		n;				/* entries in use */
-	int32		cap;			/* entries allocated */
-	bool		sorted;			/* entries strictly increasing by day */
-	PurchaseEntry e[FLEXIBLE_ARRAY_MEMBER];
+	int32		n;				/* entries, "last" included */
+	uint32		cap:31;			/* capacity of more[] */
+	uint32		unsorted:1;		/* entries may be out of order or repeat days */
+	PurchaseEntry last;			/* entry n-1, when n > 0 */
+	PurchaseEntry *more;		/* entries 0 .. n-2 */
 } PurchasesState;
 
 /* purchases_type.c */
@@ -94,7 +99,7 @@ extern Purchases *purchases_validate(Purchases *p, Size size);
 
 /* purchases_agg.c */
 extern PurchasesState *purchases_state_create(MemoryContext cxt, int32 cap);
-extern PurchasesState *purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend);
+extern void purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend);
 extern void purchases_state_compact(PurchasesState *s);
 extern Purchases *purchases_from_state(PurchasesState *s);
 

@@ -50,19 +50,16 @@ PG_FUNCTION_INFO_V1(rfm_purchases_serialize);
 PG_FUNCTION_INFO_V1(rfm_purchases_deserialize);
 PG_FUNCTION_INFO_V1(rfm_purchases_final);
 
-#define STATE_SIZE(cap)	(offsetof(PurchasesState, e) + (Size) (cap) * sizeof(PurchaseEntry))
-
 /* Create an empty state in cxt with room for cap entries. */
 PurchasesState *
 purchases_state_create(MemoryContext cxt, int32 cap)
 {
-	PurchasesState *s;
+	PurchasesState *s = MemoryContextAlloc(cxt, sizeof(PurchasesState));
 
-	Assert(cap > 0);
-	s = MemoryContextAllocHuge(cxt, STATE_SIZE(cap));
 	s->n = 0;
-	s->cap = cap;
-	s->sorted = true;
+	s->unsorted = 0;
+	s->cap = Max(cap - 1, 0);
+	s->more = s->cap > 0 ? MemoryContextAllocHuge(cxt, s->cap * sizeof(PurchaseEntry)) : NULL;
 	return s;
 }
 
@@ -94,83 +91,129 @@ entry_cmp(const void *a, const void *b)
 	return (da > db) - (da < db);
 }
 
-/* Sort the entries by day and merge equal days. */
-void
-purchases_state_compact(PurchasesState *s)
+/* Make more[] hold at least need entries, doubling its capacity. */
+static void
+state_reserve(PurchasesState *s, int32 need)
 {
-	int32		out = 0;
+	uint32		newcap;
 
-	if (s->sorted)
+	if ((uint32) need <= s->cap)
 		return;
-	qsort(s->e, s->n, sizeof(PurchaseEntry), entry_cmp);
-	for (int32 i = 1; i < s->n; i++)
-	{
-		if (s->e[i].day == s->e[out].day)
-			entry_merge(&s->e[out], s->e[i].orders, s->e[i].spend);
-		else
-			s->e[++out] = s->e[i];
-	}
-	s->n = Min(s->n, out + 1);
-	s->sorted = true;
-}
-
-/*
- * Make room for one more entry: compact first if that frees enough space,
- * otherwise double the allocation (in its own memory context; the state may
- * move).
- */
-static PurchasesState *
-state_make_room(PurchasesState *s)
-{
-	if (!s->sorted)
-	{
-		purchases_state_compact(s);
-		if (s->n <= s->cap - s->cap / 4 && s->n < s->cap)
-			return s;
-	}
-	if (s->cap > PG_INT32_MAX / 2)
+	if (need > PG_INT32_MAX / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many purchase days in one rfm.purchases value"),
 				 errhint("A history holds at most 2^30 days; check the member column of the source.")));
-	s = repalloc_huge(s, STATE_SIZE(s->cap * 2));
-	s->cap *= 2;
-	return s;
+	newcap = Max((uint32) need, Max(s->cap * 2, 4));
+	if (s->more == NULL)
+		s->more = MemoryContextAllocHuge(GetMemoryChunkContext(s), newcap * sizeof(PurchaseEntry));
+	else
+		s->more = repalloc_huge(s->more, newcap * sizeof(PurchaseEntry));
+	s->cap = newcap;
 }
 
-/* Add orders and spend on day (a valid entry); returns the state. */
-PurchasesState *
+/*
+ * Sort the entries by day and merge equal days.  Works in place: more[] is
+ * sorted and merged, then "last" is merged into it or put where it belongs,
+ * the largest day becoming the new "last".
+ */
+void
+purchases_state_compact(PurchasesState *s)
+{
+	int32		m = s->n - 1;	/* entries in more[] */
+	int32		out = 0;
+	int32		lo = 0;
+	int32		hi;
+
+	if (!s->unsorted)
+		return;
+	s->unsorted = 0;
+	if (m == 0)
+		return;
+	qsort(s->more, m, sizeof(PurchaseEntry), entry_cmp);
+	for (int32 i = 1; i < m; i++)
+	{
+		if (s->more[i].day == s->more[out].day)
+			entry_merge(&s->more[out], s->more[i].orders, s->more[i].spend);
+		else
+			s->more[++out] = s->more[i];
+	}
+	m = out + 1;
+
+	/* first position in more[] whose day is >= last.day */
+	hi = m;
+	while (lo < hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (s->more[mid].day < s->last.day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m && s->more[lo].day == s->last.day)
+	{
+		entry_merge(&s->more[lo], s->last.orders, s->last.spend);
+		s->last = s->more[--m];
+	}
+	else if (lo < m)
+	{
+		PurchaseEntry top = s->more[m - 1];
+
+		memmove(&s->more[lo + 1], &s->more[lo], (m - 1 - lo) * sizeof(PurchaseEntry));
+		s->more[lo] = s->last;
+		s->last = top;
+	}
+	s->n = m + 1;
+}
+
+/* Add orders and spend on day (a valid entry). */
+void
 purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend)
 {
 	if (s->n > 0)
 	{
-		PurchaseEntry *last = &s->e[s->n - 1];
-
-		if (last->day == day)
+		if (s->last.day == day)
 		{
-			entry_merge(last, orders, spend);
-			return s;
+			entry_merge(&s->last, orders, spend);
+			return;
 		}
-		if (day < last->day)
-			s->sorted = false;
-	}
-	if (s->n == s->cap)
-	{
-		s = state_make_room(s);
-		/* compaction may have brought the same day to the end */
-		if (s->n > 0 && s->e[s->n - 1].day == day)
+		if ((uint32) s->n > s->cap)
 		{
-			entry_merge(&s->e[s->n - 1], orders, spend);
-			return s;
+			/*
+			 * more[] is full.  An unsorted state is compacted first, and grows
+			 * only if that leaves less than a quarter free (so repeated
+			 * compactions stay amortized O(log n) per entry).
+			 */
+			if (s->unsorted)
+			{
+				purchases_state_compact(s);
+				if (s->last.day == day)
+				{
+					entry_merge(&s->last, orders, spend);
+					return;
+				}
+				if (s->cap - (uint32) (s->n - 1) <= s->cap / 4)
+					state_reserve(s, s->cap + 1);
+			}
+			else
+				state_reserve(s, s->n);
 		}
-		if (s->n > 0 && day < s->e[s->n - 1].day)
-			s->sorted = false;
+		if (day < s->last.day)
+			s->unsorted = 1;
+		s->more[s->n - 1] = s->last;
 	}
-	s->e[s->n].day = day;
-	s->e[s->n].orders = orders;
-	s->e[s->n].spend = spend;
+	s->last.day = day;
+	s->last.orders = orders;
+	s->last.spend = spend;
 	s->n++;
-	return s;
+}
+
+/* Entry i of a state (0 <= i < n). */
+static inline const PurchaseEntry *
+state_entry(const PurchasesState *s, int32 i)
+{
+	return i == s->n - 1 ? &s->last : &s->more[i];
 }
 
 /* Build a normalized rfm.purchases value (in CurrentMemoryContext). */
@@ -192,10 +235,12 @@ purchases_from_state(PurchasesState *s)
 	spend = PURCHASES_SPEND(p);
 	for (int32 i = 0; i < s->n; i++)
 	{
-		day[i] = s->e[i].day;
-		orders[i] = s->e[i].orders;
+		const PurchaseEntry *e = state_entry(s, i);
+
+		day[i] = e->day;
+		orders[i] = e->orders;
 		/* store -0 as 0 so that equal histories have equal bytes */
-		spend[i] = s->e[i].spend == 0 ? 0.0 : s->e[i].spend;
+		spend[i] = e->spend == 0 ? 0.0 : e->spend;
 	}
 	return p;
 }
@@ -349,7 +394,8 @@ purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
 	purchases_check_day(day);
 	if (s == NULL)
 		s = purchases_state_create(aggcontext, 1);
-	return purchases_state_add(s, day, amount >= 0 ? 1 : 0, amount);
+	purchases_state_add(s, day, amount >= 0 ? 1 : 0, amount);
+	return s;
 }
 
 /* NULL time or amount: the row is ignored, as sum() ignores NULLs. */
@@ -515,11 +561,13 @@ rfm_purchases_trans_tstz_float8(PG_FUNCTION_ARGS)
 static PurchasesState *
 state_copy(MemoryContext cxt, PurchasesState *src)
 {
-	PurchasesState *s = purchases_state_create(cxt, Max(src->n, 1));
+	PurchasesState *s = purchases_state_create(cxt, src->n);
 
-	memcpy(s->e, src->e, src->n * sizeof(PurchaseEntry));
+	if (src->n > 1)
+		memcpy(s->more, src->more, (src->n - 1) * sizeof(PurchaseEntry));
 	s->n = src->n;
-	s->sorted = src->sorted;
+	s->last = src->last;
+	s->unsorted = src->unsorted;
 	return s;
 }
 
@@ -534,7 +582,7 @@ state_add_purchases(MemoryContext cxt, PurchasesState *s, Purchases *p)
 	if (s == NULL)
 		s = purchases_state_create(cxt, Max(p->ndays, 1));
 	for (int32 i = 0; i < p->ndays; i++)
-		s = purchases_state_add(s, day[i], orders[i], spend[i]);
+		purchases_state_add(s, day[i], orders[i], spend[i]);
 	return s;
 }
 
@@ -560,6 +608,7 @@ rfm_purchases_combine(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_combine");
 	PurchasesState *a = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
 	PurchasesState *b = PG_ARGISNULL(1) ? NULL : (PurchasesState *) PG_GETARG_POINTER(1);
+	bool		b_is_ours;
 
 	if (b == NULL)
 	{
@@ -567,10 +616,27 @@ rfm_purchases_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
 	}
+
+	/*
+	 * A state deserialized by this aggregate already lives in aggcontext and
+	 * nothing else refers to it: adopt it, or free it once merged.  States
+	 * of a partial aggregate without serialization belong to that node.
+	 */
+	b_is_ours = GetMemoryChunkContext(b) == aggcontext;
 	if (a == NULL)
-		PG_RETURN_POINTER(state_copy(aggcontext, b));
+		PG_RETURN_POINTER(b_is_ours ? b : state_copy(aggcontext, b));
 	for (int32 i = 0; i < b->n; i++)
-		a = purchases_state_add(a, b->e[i].day, b->e[i].orders, b->e[i].spend);
+	{
+		const PurchaseEntry *e = state_entry(b, i);
+
+		purchases_state_add(a, e->day, e->orders, e->spend);
+	}
+	if (b_is_ours)
+	{
+		if (b->more != NULL)
+			pfree(b->more);
+		pfree(b);
+	}
 	PG_RETURN_POINTER(a);
 }
 
@@ -591,6 +657,10 @@ rfm_purchases_deserialize(PG_FUNCTION_ARGS)
 	bytea	   *b = PG_GETARG_BYTEA_P(0);
 	Size		size = VARSIZE(b);
 	Purchases  *p;
+	PurchasesState *s;
+	int32	   *day;
+	int32	   *orders;
+	float8	   *spend;
 
 	/* bytea is only int-aligned; the arrays need double alignment */
 	if ((uintptr_t) b % MAXIMUM_ALIGNOF != 0)
@@ -601,7 +671,22 @@ rfm_purchases_deserialize(PG_FUNCTION_ARGS)
 	else
 		p = (Purchases *) b;
 	purchases_validate(p, size);
-	PG_RETURN_POINTER(state_add_purchases(aggcontext, NULL, p));
+
+	/* sorted and unique (validated): fill the state directly */
+	s = purchases_state_create(aggcontext, Max(p->ndays, 1));
+	day = PURCHASES_DAY(p);
+	orders = PURCHASES_ORDERS(p);
+	spend = PURCHASES_SPEND(p);
+	for (int32 i = 0; i < p->ndays; i++)
+	{
+		PurchaseEntry *e = i == p->ndays - 1 ? &s->last : &s->more[i];
+
+		e->day = day[i];
+		e->orders = orders[i];
+		e->spend = spend[i];
+	}
+	s->n = p->ndays;
+	PG_RETURN_POINTER(s);
 }
 
 Datum

@@ -202,6 +202,7 @@ rfm_purchases_in(PG_FUNCTION_ARGS)
 	const char *str = PG_GETARG_CSTRING(0);
 	const char *s = str;
 	PurchasesState *state = purchases_state_create(CurrentMemoryContext, 8);
+	int32		prev_day = 0;
 
 	while (isspace((unsigned char) *s))
 		s++;
@@ -244,13 +245,14 @@ rfm_purchases_in(PG_FUNCTION_ARGS)
 				purchases_syntax_error(str, s, "a finite spend");
 			s = end;
 			purchases_check_entry(day, (int32) orders, spend);
-			if (state->n > 0 && day <= state->e[state->n - 1].day)
+			if (state->n > 0 && day <= prev_day)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 						 errmsg("invalid input syntax for type rfm.purchases: \"%s\"", str),
 						 errdetail("Day %d is not after the day before it.", state->n + 1),
 						 errhint("List each day once, in increasing order.")));
-			state = purchases_state_add(state, day, (int32) orders, spend);
+			purchases_state_add(state, day, (int32) orders, spend);
+			prev_day = day;
 			while (isspace((unsigned char) *s))
 				s++;
 			if (*s == ',')
@@ -332,6 +334,7 @@ rfm_purchases_recv(PG_FUNCTION_ARGS)
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int			version = pq_getmsgbyte(buf);
 	int32		n;
+	int32		prev_day = 0;
 	PurchasesState *state;
 
 	if (version != PURCHASES_VERSION)
@@ -355,12 +358,13 @@ rfm_purchases_recv(PG_FUNCTION_ARGS)
 		float8		spend = pq_getmsgfloat8(buf);
 
 		purchases_check_entry(day, orders, spend);
-		if (i > 0 && day <= state->e[i - 1].day)
+		if (i > 0 && day <= prev_day)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("binary rfm.purchases days are not strictly increasing at entry %d", i + 1),
 					 errhint("Each day appears once, in increasing order.")));
-		state = purchases_state_add(state, day, orders, spend);
+		purchases_state_add(state, day, orders, spend);
+		prev_day = day;
 	}
 	pq_getmsgend(buf);
 	PG_RETURN_POINTER(purchases_from_state(state));
