@@ -36,7 +36,7 @@ ordered_at timestamptz, amount numeric(12,2)) over psycopg2 (connection from
 the standard PG* environment variables).
 
 Row order (--order): 'time' (default; like a real append-only orders table,
-all rows sorted by ordered_at; needs ~40 bytes per row in memory), 'member'
+all rows sorted by ordered_at; needs ~70 bytes per row in memory), 'member'
 (rows grouped by member, streamed chunk by chunk, lowest memory) or 'random'.
 
 Statistics (--stats, always printed to stderr with --load) compare the

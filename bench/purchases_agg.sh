@@ -22,7 +22,10 @@
 # Knobs (environment): SEED (42), MEMBERS (1000000), TARGET_ORDERS (10000000),
 # REFUND_RATE (0.02), RUNS (3), WORKERS (2), WORK_MEM (1GB),
 # HASH_MEM_MULTIPLIER (2.0), JIT (off), QUERIES (rfm,bare,rfm_date,rfm_float8,
-# rfm_date_float8), MODES (serial,parallel), FORCE_RELOAD (0), RAW_LOG (raw log path).
+# rfm_date_float8), MODES (serial,parallel), EXTRA_MODES (parallel_noleader: run
+# for rfm and bare only; empty to skip), FORCE_RELOAD (0), RAW_LOG (raw log path),
+# RECREATE_EXTENSION (0; 1 = DROP EXTENSION rfm CASCADE + CREATE, after installing
+# a new build whose SQL changed).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +42,8 @@ HASH_MEM_MULTIPLIER="${HASH_MEM_MULTIPLIER:-2.0}"
 JIT="${JIT:-off}"
 QUERIES="${QUERIES:-rfm,bare,rfm_date,rfm_float8,rfm_date_float8}"
 MODES="${MODES:-serial,parallel}"
+EXTRA_MODES="${EXTRA_MODES-parallel_noleader}"
+RECREATE_EXTENSION="${RECREATE_EXTENSION:-0}"
 FORCE_RELOAD="${FORCE_RELOAD:-0}"
 
 psql_() { psql -X -v ON_ERROR_STOP=1 -q -At "$@"; }
@@ -49,6 +54,9 @@ log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$raw" >&2; }
 
 log "=== purchases_agg.sh start; PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGDATABASE=${PGDATABASE:-}"
 psql_ -c "SELECT 1" >/dev/null || { echo "cannot connect (set PGHOST/PGPORT/PGUSER/PGDATABASE)" >&2; exit 1; }
+if [[ "$RECREATE_EXTENSION" == 1 ]]; then
+    psql_ -c "DROP EXTENSION IF EXISTS rfm CASCADE"
+fi
 psql_ -c "CREATE EXTENSION IF NOT EXISTS rfm"
 log "rfm $(psql_ -c "SELECT extversion FROM pg_extension WHERE extname = 'rfm'"); $(psql_ -c 'SELECT version()')"
 
@@ -109,10 +117,10 @@ printf '%s\n' "$profile_md" | tee -a "$raw" >&2
 
 # ---------------------------------------------------------------- (b) timings
 psql_ -c "ALTER TABLE bench.orders ALTER COLUMN member_id RESET (n_distinct)" -c "ANALYZE bench.orders"
-log "measuring: queries=$QUERIES modes=$MODES runs=$RUNS workers=$WORKERS work_mem=$WORK_MEM hash_mem_multiplier=$HASH_MEM_MULTIPLIER jit=$JIT"
+log "measuring: queries=$QUERIES modes=$MODES extra_modes=$EXTRA_MODES runs=$RUNS workers=$WORKERS work_mem=$WORK_MEM hash_mem_multiplier=$HASH_MEM_MULTIPLIER jit=$JIT"
 md="$("$PYTHON" "$here/bench_agg.py" --queries "$QUERIES" --modes "$MODES" --runs "$RUNS" \
         --workers "$WORKERS" --work-mem "$WORK_MEM" --hash-mem-multiplier "$HASH_MEM_MULTIPLIER" \
-        --jit "$JIT" --raw "$raw" 2> >(tee -a "$raw" >&2))"
+        --jit "$JIT" --extra-modes "$EXTRA_MODES" --raw "$raw" 2> >(tee -a "$raw" >&2))"
 printf '%s\n\n%s\n' "$md" "$profile_md"
 if [[ -n "$out_md" ]]; then
     printf '%s\n\n%s\n' "$md" "$profile_md" > "$out_md"
