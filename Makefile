@@ -11,17 +11,25 @@ OBJS = \
 	src/rfm.o \
 	src/purchases/purchases_type.o \
 	src/purchases/purchases_agg.o \
-	src/purchases/purchases_access.o
+	src/purchases/purchases_access.o \
+	src/scoring/breaks.o \
+	src/scoring/segment.o \
+	src/lifecycle/lifecycle.o
 
 # The install script is these fragments, concatenated in this order.
 SQL_PARTS = \
 	src/rfm.sql \
-	src/purchases/purchases.sql
+	src/purchases/purchases.sql \
+	src/scoring/scoring.sql \
+	src/scoring/segment_maps.sql \
+	src/scoring/labels.sql \
+	src/scoring/scoring_end.sql \
+	src/lifecycle/lifecycle.sql
 
 DATA_built = rfm--$(EXTVERSION).sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input
+	purchases_bad_input classify
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 

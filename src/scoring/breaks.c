@@ -1,0 +1,362 @@
+/*-------------------------------------------------------------------------
+ *
+ * breaks.c
+ *	  rfm.breaks: the quantile cut points of a score, and rfm.score /
+ *	  rfm.bins that apply and explain them.
+ *
+ * rfm.breaks(value, bins) returns the k/bins quantiles, k = 1..bins-1, with
+ * linear interpolation between order statistics (R type 7, numpy's default,
+ * and PostgreSQL's percentile_cont, computed with the same arithmetic so the
+ * results are bit-identical).  Exact quantiles need every value, so the
+ * state is the array of values; it is combinable and serializable, so the
+ * aggregate runs in parallel.
+ *
+ * A value equal to a cut point goes to the lower bin and equal values always
+ * share a score.  On tied data cut points coincide and some scores are never
+ * given ("collapsed bins"); rfm.bins() shows which.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "scoring.h"
+
+PG_FUNCTION_INFO_V1(rfm_breaks_trans);
+PG_FUNCTION_INFO_V1(rfm_breaks_combine);
+PG_FUNCTION_INFO_V1(rfm_breaks_serialize);
+PG_FUNCTION_INFO_V1(rfm_breaks_deserialize);
+PG_FUNCTION_INFO_V1(rfm_breaks_final);
+PG_FUNCTION_INFO_V1(rfm_score);
+PG_FUNCTION_INFO_V1(rfm_bins);
+
+#define BREAKS_MAX_BINS 1000
+
+typedef struct BreaksState
+{
+	int32		bins;
+	int64		n;
+	int64		cap;
+	float8	   *values;
+} BreaksState;
+
+static void
+check_bins(int32 bins)
+{
+	if (bins < 1 || bins > BREAKS_MAX_BINS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of bins must be between 1 and %d, not %d", BREAKS_MAX_BINS, bins),
+				 errhint("RFM scores usually use 5 bins.")));
+}
+
+/* Reject NaN and infinite values: they have no place among quantiles. */
+void
+scoring_check_value(float8 value, const char *what)
+{
+	if (isnan(value) || isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be finite, not %s", what,
+						isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
+				 errhint("Filter out or repair non-finite values before scoring.")));
+}
+
+static BreaksState *
+breaks_state_create(MemoryContext cxt, int32 bins, int64 cap)
+{
+	BreaksState *s = MemoryContextAlloc(cxt, sizeof(BreaksState));
+
+	s->bins = bins;
+	s->n = 0;
+	s->cap = Max(cap, 16);
+	s->values = MemoryContextAllocHuge(cxt, s->cap * sizeof(float8));
+	return s;
+}
+
+static void
+breaks_state_reserve(BreaksState *s, int64 need)
+{
+	if (need <= s->cap)
+		return;
+	s->cap = Max(need, s->cap * 2);
+	s->values = repalloc_huge(s->values, s->cap * sizeof(float8));
+}
+
+static MemoryContext
+breaks_agg_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("rfm.breaks support function called in non-aggregate context"),
+				 errhint("Use it only through the rfm.breaks aggregate.")));
+	return aggcontext;
+}
+
+Datum
+rfm_breaks_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = breaks_agg_context(fcinfo);
+	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
+	float8		value;
+	int32		bins;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("number of bins must not be NULL"),
+				 errhint("Pass the number of scores, e.g. rfm.breaks(recency, 5).")));
+	bins = PG_GETARG_INT32(2);
+	if (s == NULL)
+	{
+		check_bins(bins);
+		if (PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		s = breaks_state_create(aggcontext, bins, 64);
+	}
+	else if (bins != s->bins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of bins changed from %d to %d within one rfm.breaks", s->bins, bins),
+				 errhint("The number of bins must be the same for every row.")));
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(s);
+	value = PG_GETARG_FLOAT8(1);
+	scoring_check_value(value, "a value to score");
+	breaks_state_reserve(s, s->n + 1);
+	s->values[s->n++] = value;
+	PG_RETURN_POINTER(s);
+}
+
+Datum
+rfm_breaks_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = breaks_agg_context(fcinfo);
+	BreaksState *a = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
+	BreaksState *b = PG_ARGISNULL(1) ? NULL : (BreaksState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		a = breaks_state_create(aggcontext, b->bins, b->n);
+	else if (a->bins != b->bins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of bins changed from %d to %d within one rfm.breaks", a->bins, b->bins),
+				 errhint("The number of bins must be the same for every row.")));
+	breaks_state_reserve(a, a->n + b->n);
+	memcpy(a->values + a->n, b->values, b->n * sizeof(float8));
+	a->n += b->n;
+	PG_RETURN_POINTER(a);
+}
+
+/* Serialized: int32 bins, int64 n, n float8 values (network order). */
+Datum
+rfm_breaks_serialize(PG_FUNCTION_ARGS)
+{
+	BreaksState *s = (BreaksState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	(void) breaks_agg_context(fcinfo);
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, s->bins);
+	pq_sendint64(&buf, s->n);
+	for (int64 i = 0; i < s->n; i++)
+		pq_sendfloat8(&buf, s->values[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+rfm_breaks_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = breaks_agg_context(fcinfo);
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	int32		bins;
+	int64		n;
+	BreaksState *s;
+
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	bins = pq_getmsgint(&buf, 4);
+	check_bins(bins);
+	n = pq_getmsgint64(&buf);
+	if (n < 0 || n > (buf.len - buf.cursor) / 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("rfm.breaks state claims %lld values in %d bytes", (long long) n, buf.len - buf.cursor),
+				 errhint("The bytes do not come from rfm.breaks_serialize.")));
+	s = breaks_state_create(aggcontext, bins, n);
+	for (int64 i = 0; i < n; i++)
+	{
+		float8		v = pq_getmsgfloat8(&buf);
+
+		scoring_check_value(v, "a value to score");
+		s->values[i] = v;
+	}
+	s->n = n;
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(s);
+}
+
+static int
+float8_cmp(const void *a, const void *b)
+{
+	float8		x = *(const float8 *) a;
+	float8		y = *(const float8 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The k/bins quantiles of the sorted values, R type 7: h = (n - 1) p,
+ * x[floor h] + (h - floor h) (x[ceil h] - x[floor h]), with p and the
+ * interpolation computed exactly as percentile_cont does.
+ */
+Datum
+rfm_breaks_final(PG_FUNCTION_ARGS)
+{
+	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
+	Datum	   *cuts;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	qsort(s->values, s->n, sizeof(float8), float8_cmp);
+	cuts = palloc(Max(s->bins - 1, 1) * sizeof(Datum));
+	for (int32 k = 1; k < s->bins; k++)
+	{
+		float8		p = (float8) k / (float8) s->bins;
+		float8		h = p * (float8) (s->n - 1);
+		int64		lo = (int64) floor(h);
+		int64		hi = (int64) ceil(h);
+		float8		first = s->values[lo];
+		float8		second = s->values[hi];
+
+		cuts[k - 1] = Float8GetDatum(first + (h - lo) * (second - first));
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_array(cuts, s->bins - 1, FLOAT8OID,
+										  sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * The cut points of a breaks array, validated: one dimension, no NULLs,
+ * finite, non-decreasing.  Returns the number of cut points.
+ */
+int
+scoring_get_breaks(ArrayType *arr, float8 **cuts)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("breaks must be a one-dimensional double precision array"),
+				 errhint("Use the result of rfm.breaks(value, bins).")));
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &n);
+	*cuts = palloc(Max(n, 1) * sizeof(float8));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("breaks must not contain NULL (element %d)", i + 1),
+					 errhint("Use the result of rfm.breaks(value, bins), or list finite cut points.")));
+		(*cuts)[i] = DatumGetFloat8(elems[i]);
+		scoring_check_value((*cuts)[i], "a cut point");
+		if (i > 0 && (*cuts)[i] < (*cuts)[i - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("breaks must be in non-decreasing order (element %d is %g after %g)",
+							i + 1, (*cuts)[i], (*cuts)[i - 1]),
+					 errhint("Sort the cut points in ascending order; use descending => true to reverse the scores.")));
+	}
+	return n;
+}
+
+/*
+ * rfm.score(value, breaks, descending): 1 + the number of cut points
+ * strictly below value; descending gives bins + 1 - that.
+ */
+Datum
+rfm_score(PG_FUNCTION_ARGS)
+{
+	float8		value = PG_GETARG_FLOAT8(0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	bool		descending = PG_GETARG_BOOL(2);
+	float8	   *cuts;
+	int			n;
+	int			lo = 0;
+	int			hi;
+
+	scoring_check_value(value, "a value to score");
+	n = scoring_get_breaks(arr, &cuts);
+	/* number of cut points < value: binary search over the sorted cuts */
+	hi = n;
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (cuts[mid] < value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	PG_RETURN_INT32(descending ? n + 1 - lo : 1 + lo);
+}
+
+/*
+ * rfm.bins(breaks, descending): one row per score with the values it takes,
+ * (low, high] ("low" NULL for the lowest bin, "high" NULL for the highest),
+ * and whether the bin is empty because two cut points coincide.
+ */
+Datum
+rfm_bins(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	bool		descending = PG_GETARG_BOOL(1);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	float8	   *cuts;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = scoring_get_breaks(arr, &cuts);
+	for (int bin = 0; bin <= n; bin++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		int			score = descending ? n + 1 - bin : bin + 1;
+
+		values[0] = Int32GetDatum(score);
+		if (bin == 0)
+			nulls[1] = true;
+		else
+			values[1] = Float8GetDatum(cuts[bin - 1]);
+		if (bin == n)
+			nulls[2] = true;
+		else
+			values[2] = Float8GetDatum(cuts[bin]);
+		values[3] = BoolGetDatum(bin > 0 && bin < n && cuts[bin - 1] == cuts[bin]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
