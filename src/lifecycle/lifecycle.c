@@ -82,12 +82,7 @@ rfm_napl(PG_FUNCTION_ARGS)
 	bool		repeat = false;
 	bool		in_window;
 
-	if (DATE_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("as_of must be a finite date"),
-				 errhint("Pass the day to evaluate, e.g. current_date.")));
-	if (!purchases_cut(p, true, as_of, &cut))
+	if (!purchases_cut_at(p, as_of, &cut))
 		PG_RETURN_NULL();
 	for (int32 i = cut.first + 1; i <= cut.last && !repeat; i++)
 		repeat = orders[i] > 0;
@@ -179,12 +174,7 @@ nes_compute(FunctionCallInfo fcinfo, NesResult *res)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fallback_cycle must be a positive number of days, not %g", fallback),
 				 errhint("A model uses the median cycle of its repeat buyers; 30 is a common fixed choice.")));
-	if (DATE_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("as_of must be a finite date"),
-				 errhint("Pass the day to evaluate, e.g. current_date.")));
-	if (!purchases_cut(p, true, as_of, &cut))
+	if (!purchases_cut_at(p, as_of, &cut))
 		return false;
 
 	res->n = 0;

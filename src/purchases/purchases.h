@@ -121,6 +121,7 @@ typedef struct PurchasesCut
 
 extern bool purchases_cut(const Purchases *p, bool has_as_of, DateADT as_of,
 						  PurchasesCut *cut);
+extern bool purchases_cut_at(const Purchases *p, DateADT as_of, PurchasesCut *cut);
 extern int32 purchases_window_start(int32 as_of, Interval *w);
 
 #endif							/* RFM_PURCHASES_H */

@@ -86,6 +86,21 @@ purchases_cut(const Purchases *p, bool has_as_of, DateADT as_of, PurchasesCut *c
 }
 
 /*
+ * purchases_cut for the label functions, whose as_of is a required, finite
+ * day (they are STRICT; an infinite as_of is an error, not "no cut-off").
+ */
+bool
+purchases_cut_at(const Purchases *p, DateADT as_of, PurchasesCut *cut)
+{
+	if (DATE_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of must be a finite date"),
+				 errhint("Pass the day to evaluate, e.g. current_date.")));
+	return purchases_cut(p, true, as_of, cut);
+}
+
+/*
  * First day inside the window w that ends on as_of: the days d with
  * as_of - w < d <= as_of, computed with timestamp arithmetic so that
  * calendar units ('3 months') mean what they say.
