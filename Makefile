@@ -29,7 +29,7 @@ SQL_PARTS = \
 DATA_built = rfm--$(EXTVERSION).sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify
+	purchases_bad_input classify classify_uci
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 

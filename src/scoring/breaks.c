@@ -294,6 +294,54 @@ scoring_get_breaks(ArrayType *arr, float8 **cuts)
 }
 
 /*
+ * The validated cut points of a breaks array, cached per call site: scoring
+ * a million members passes the same array a million times, and comparing its
+ * bytes is much cheaper than deconstructing and validating it again.
+ */
+typedef struct BreaksCache
+{
+	Size		len;
+	char	   *bytes;			/* copy of the array datum */
+	int			n;
+	float8	   *cuts;
+} BreaksCache;
+
+static int
+get_breaks_cached(FunctionCallInfo fcinfo, ArrayType *arr, float8 **cuts)
+{
+	BreaksCache *c = (BreaksCache *) fcinfo->flinfo->fn_extra;
+	Size		len = VARSIZE(arr);
+	float8	   *parsed;
+	int			n;
+	MemoryContext old;
+
+	if (c != NULL && c->len == len && memcmp(c->bytes, arr, len) == 0)
+	{
+		*cuts = c->cuts;
+		return c->n;
+	}
+	n = scoring_get_breaks(arr, &parsed);
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (c == NULL)
+		c = palloc0(sizeof(BreaksCache));
+	else
+	{
+		pfree(c->bytes);
+		pfree(c->cuts);
+	}
+	c->len = len;
+	c->bytes = palloc(len);
+	memcpy(c->bytes, arr, len);
+	c->n = n;
+	c->cuts = palloc(Max(n, 1) * sizeof(float8));
+	memcpy(c->cuts, parsed, n * sizeof(float8));
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = c;
+	*cuts = c->cuts;
+	return n;
+}
+
+/*
  * rfm.score(value, breaks, descending): 1 + the number of cut points
  * strictly below value; descending gives bins + 1 - that.
  */
@@ -309,7 +357,7 @@ rfm_score(PG_FUNCTION_ARGS)
 	int			hi;
 
 	scoring_check_value(value, "a value to score");
-	n = scoring_get_breaks(arr, &cuts);
+	n = get_breaks_cached(fcinfo, arr, &cuts);
 	/* number of cut points < value: binary search over the sorted cuts */
 	hi = n;
 	while (lo < hi)

@@ -71,9 +71,10 @@ COMMENT ON FUNCTION rfm.segment(integer, integer, integer, text) IS
 -- the 8-segment value model
 CREATE FUNCTION rfm.value_segment(recent boolean, frequent boolean, high_spend boolean) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  RETURN CASE WHEN high_spend THEN 'important_' ELSE 'general_' END
-      || CASE WHEN recent AND frequent THEN 'value' WHEN recent THEN 'develop'
-              WHEN frequent THEN 'retain' ELSE 'winback' END;
+  -- an array lookup, not a CASE: the body is strict, so the planner inlines it
+  RETURN ('{general_winback,general_develop,general_retain,general_value,'
+          'important_winback,important_develop,important_retain,important_value}'::text[])
+         [1 + recent::int + 2 * frequent::int + 4 * high_spend::int];
 COMMENT ON FUNCTION rfm.value_segment(boolean, boolean, boolean) IS
   'The 8-segment value model (重要/一般 × 價值/發展/保持/挽留): important_value, important_develop, important_retain, important_winback, general_value, ...';
 
