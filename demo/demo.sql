@@ -46,3 +46,22 @@ SELECT count(*) AS members, count(*) FILTER (WHERE (b).x = 0) AS zero_repeaters,
        sum((b).x) AS repeat_transactions,
        round(avg((b).monetary) FILTER (WHERE (b).x > 0)::numeric, 2) AS mean_repeat_spend
   FROM (SELECT rfm.btyd(purchases, '1997-09-30') b FROM members) s;
+
+\echo '== RFM segments (rfm10 map, 5 quantile bins) and NAPL stages as of 1998-06-30'
+CREATE TEMP TABLE scored AS
+  SELECT member_id, rfm.recency(purchases, '1998-06-30') AS r, rfm.frequency(purchases, '1998-06-30') AS f,
+         rfm.monetary(purchases, '1998-06-30') AS m, rfm.napl(purchases, '1998-06-30') AS napl
+    FROM members;
+CREATE TEMP TABLE cuts AS
+  SELECT rfm.breaks(r, 5) AS rb, rfm.breaks(f, 5) AS fb, rfm.breaks(m, 5) AS mb FROM scored;
+SELECT 'recency' AS score_of, rb AS cut_points FROM cuts
+UNION ALL SELECT 'frequency', fb FROM cuts UNION ALL SELECT 'monetary', mb FROM cuts;
+SELECT rfm.label_name('segment', segment) AS segment, count(*) AS members,
+       round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, round(sum(m)::numeric, 0) AS net_spend
+  FROM (SELECT s.*, rfm.segment(rfm.score(r, rb, true), rfm.score(f, fb), rfm.score(m, mb)) AS segment
+          FROM scored s, cuts) x
+ GROUP BY segment ORDER BY sum(m) DESC;
+SET rfm.locale = 'zh-TW';
+SELECT napl, rfm.label_name('napl', napl::text) AS 名稱, count(*) AS members
+  FROM scored GROUP BY napl ORDER BY napl;
+RESET rfm.locale;
