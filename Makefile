@@ -14,7 +14,8 @@ OBJS = \
 	src/purchases/purchases_access.o \
 	src/scoring/breaks.o \
 	src/scoring/segment.o \
-	src/lifecycle/lifecycle.o
+	src/lifecycle/lifecycle.o \
+	src/model/progress.o
 
 # The install script is these fragments, concatenated in this order.
 SQL_PARTS = \
@@ -24,16 +25,21 @@ SQL_PARTS = \
 	src/scoring/segment_maps.sql \
 	src/scoring/labels.sql \
 	src/scoring/scoring_end.sql \
-	src/lifecycle/lifecycle.sql
+	src/lifecycle/lifecycle.sql \
+	src/model/model.sql
 
 DATA_built = rfm--$(EXTVERSION).sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci
+	purchases_bad_input classify classify_uci model
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
-EXTRA_CLEAN = rfm--$(EXTVERSION).sql tmp_check results regression.diffs regression.out
+ISOLATION = refresh
+ISOLATION_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check_iso \
+	--inputdir=$(srcdir)/test/isolation --outputdir=$(CURDIR)/output_iso
+
+EXTRA_CLEAN = rfm--$(EXTVERSION).sql tmp_check tmp_check_iso output_iso results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

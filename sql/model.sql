@@ -1,0 +1,134 @@
+-- Models: create_model validation, monthly refreshes of CDNOW, KPIs, flow,
+-- history reconstruction, incremental = full, failed refreshes.
+-- Uses cdnow_master from purchases_cdnow.
+SET extra_float_digits = 0;
+SET DateStyle = ISO;
+SET client_min_messages = warning;
+CREATE TABLE orders AS SELECT member_id, ordered_at, amount FROM cdnow_master;
+
+-- validation: each mistake is a clear error with a hint
+SELECT rfm.create_model('Bad Name', 'orders');
+SELECT rfm.create_model('cdnow', 'orders', options => '{"bins": 5, "colour": "red"}');
+SELECT rfm.create_model('cdnow', 'orders', options => '{"bins": 50}');
+SELECT rfm.create_model('cdnow', 'orders', options => '{"scoring": "fixed"}');
+SELECT rfm.create_model('cdnow', 'orders', member_column => 'customer');
+SELECT rfm.create_model('cdnow', 'orders', amount_column => 'ordered_at');
+SELECT rfm.create_model('cdnow', 'no_such_table');
+CREATE VIEW orders_view AS SELECT * FROM orders;
+SELECT rfm.create_model('cdnow', 'orders_view');
+SELECT rfm.refresh('nope');
+
+SELECT rfm.create_model('cdnow', 'orders');
+SELECT rfm.create_model('cdnow', 'orders');
+SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') IS NOT NULL AS has_comment
+  FROM pg_class c WHERE c.relnamespace = 'rfm_cdnow'::regnamespace AND c.relkind IN ('r', 'm') ORDER BY 1;
+
+-- monthly refreshes through 1997-1998; keep what each refresh produced
+CREATE TABLE produced AS SELECT * FROM rfm_cdnow.labels WHERE false;
+CREATE FUNCTION refresh_and_keep(d date) RETURNS TABLE (members bigint, rebuilt bigint, changed bigint) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT r.members, r.rebuilt, r.changed FROM rfm.refresh('cdnow', d) r;
+  INSERT INTO produced SELECT * FROM rfm_cdnow.labels;
+END $$;
+SELECT d::date AS as_of, r.*
+  FROM generate_series(date '1997-01-31', date '1998-06-30', interval '1 month') g(d0),
+       LATERAL (SELECT (date_trunc('month', g.d0) + interval '1 month - 1 day')::date AS d) dd(d),
+       refresh_and_keep(dd.d) r
+ ORDER BY 1;
+SELECT as_of, members, round(revenue::numeric, 2) AS revenue, round(active_rate::numeric, 4) AS active,
+       round(repurchase_rate::numeric, 4) AS repurchase, round(churn_rate::numeric, 4) AS churn,
+       round(n_to_a_rate::numeric, 4) AS n_to_a, round(p_to_a_rate::numeric, 4) AS p_to_a,
+       round(top20_revenue_share::numeric, 4) AS top20
+  FROM rfm_cdnow.kpi ORDER BY as_of;
+-- plain-SQL check of two KPIs at 1998-06-30: members with a purchase and the top-20 % revenue share
+SELECT count(*) AS members,
+       round((sum(s) FILTER (WHERE rn <= ceil(0.2 * n)) / sum(s))::numeric, 4) AS top20
+  FROM (SELECT sum(amount) s, row_number() OVER (ORDER BY sum(amount) DESC) rn, count(*) OVER () n
+          FROM orders GROUP BY member_id) t;
+SELECT * FROM rfm_cdnow.segment_summary ORDER BY members DESC LIMIT 3;
+SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY napl;
+SELECT dimension, from_label, to_label, members, share_of_from, round(revenue::numeric, 2) AS revenue
+  FROM rfm_cdnow.flow WHERE dimension IN ('napl', 'value_segment') ORDER BY 1, 2, 3;
+SELECT c.dimension, c.breaks, c.members_per_score
+  FROM rfm_cdnow.cutpoints c JOIN rfm_cdnow.refreshes r USING (refresh_id) WHERE r.as_of = '1998-06-30' ORDER BY 1;
+SELECT * FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'nes');
+SELECT * FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'colour');
+SELECT * FROM rfm.migration('cdnow', '1998-06-30', '1997-12-31');
+
+-- history: the labels reconstructed at every refresh date equal what that refresh produced
+SELECT (SELECT count(*) FROM produced) AS produced_rows,
+       (SELECT count(*) FROM (
+          SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes FROM produced p
+          EXCEPT ALL
+          SELECT h.member_id, h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes
+            FROM (SELECT DISTINCT as_of FROM produced) a, rfm._labels_at('cdnow', a.as_of) h) x) AS only_produced,
+       (SELECT count(*) FROM (
+          SELECT h.member_id, h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes
+            FROM (SELECT DISTINCT as_of FROM produced) a, rfm._labels_at('cdnow', a.as_of) h
+          EXCEPT ALL
+          SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes FROM produced p) x) AS only_history;
+
+-- incremental = full: random inserts, updates (amounts, days, member ids) and deletes
+SELECT setseed(0.42);
+INSERT INTO orders SELECT (random() * 30000)::int, date '1998-05-01' + (random() * 60)::int, round((random() * 80)::numeric, 2)
+  FROM generate_series(1, 500);
+UPDATE orders SET amount = amount + 1 WHERE member_id % 97 = 3;
+UPDATE orders SET ordered_at = ordered_at - 3 WHERE member_id % 89 = 5 AND ordered_at > '1997-06-01';
+UPDATE orders SET member_id = member_id + 100000 WHERE member_id % 83 = 7;
+DELETE FROM orders WHERE member_id % 79 = 11;
+INSERT INTO orders VALUES (424242, '1998-06-15', -20), (424242, '1998-06-20', 35);
+SELECT (SELECT count(DISTINCT member_id) FROM rfm_cdnow.changes) > 1000 AS changes_captured;
+SELECT members, rebuilt, changed > 0 AS some_changed FROM rfm.refresh('cdnow', '1998-06-30');
+CREATE TABLE incremental AS SELECT * FROM rfm_cdnow.labels;
+SELECT members, rebuilt FROM rfm.refresh('cdnow', '1998-06-30', "full" => true);
+SELECT (SELECT count(*) FROM incremental) AS members,
+       (SELECT count(*) FROM (SELECT member_id, as_of, recency, frequency, round(monetary::numeric, 6), r_score, f_score, m_score,
+                                     segment, value_segment, napl, nes FROM incremental
+                              EXCEPT ALL
+                              SELECT member_id, as_of, recency, frequency, round(monetary::numeric, 6), r_score, f_score, m_score,
+                                     segment, value_segment, napl, nes FROM rfm_cdnow.labels) x) AS only_incremental,
+       (SELECT count(*) FROM (SELECT member_id, as_of, recency, frequency, round(monetary::numeric, 6), r_score, f_score, m_score,
+                                     segment, value_segment, napl, nes FROM rfm_cdnow.labels
+                              EXCEPT ALL
+                              SELECT member_id, as_of, recency, frequency, round(monetary::numeric, 6), r_score, f_score, m_score,
+                                     segment, value_segment, napl, nes FROM incremental) x) AS only_full;
+-- the states equal plain aggregation of the source
+SELECT count(*) AS members_whose_state_differs
+  FROM rfm_cdnow.members m FULL JOIN (SELECT member_id, count(*) FILTER (WHERE amount >= 0) AS orders, sum(amount) AS spend
+                                         FROM orders GROUP BY member_id) o USING (member_id)
+ WHERE rfm.frequency(m.purchases, NULL) IS DISTINCT FROM o.orders::int
+    OR abs(rfm.monetary(m.purchases, NULL) - o.spend) > 1e-6;
+
+-- TRUNCATE makes the next refresh a full rebuild
+TRUNCATE orders;
+SELECT needs_full FROM rfm.model WHERE name = 'cdnow';
+INSERT INTO orders SELECT member_id, ordered_at, amount FROM cdnow_master WHERE member_id <= 100;
+SELECT members, rebuilt FROM rfm.refresh('cdnow', '1998-06-30');
+
+-- a failed refresh leaves the previous labels and history intact
+CREATE TABLE before_labels AS SELECT * FROM rfm_cdnow.labels;
+SELECT count(*) AS history_rows FROM rfm_cdnow.label_history \gset
+ALTER TABLE orders RENAME COLUMN amount TO value;
+SELECT rfm.refresh('cdnow', '1998-07-31');
+ALTER TABLE orders RENAME COLUMN value TO amount;
+DROP TABLE orders CASCADE;
+SELECT rfm.refresh('cdnow', '1998-07-31');
+SELECT (SELECT count(*) FROM (TABLE before_labels EXCEPT ALL TABLE rfm_cdnow.labels) x) AS labels_lost,
+       (SELECT count(*) FROM rfm_cdnow.label_history) = :history_rows AS history_intact;
+SELECT rfm.drop_model('cdnow');
+SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname = 'rfm_cdnow';
+
+-- other member id types and options: text ids, ntile scoring (ties broken by member id),
+-- fixed breaks, median references, a custom NAPL window
+CREATE TABLE shop (customer text, day date, total double precision);
+INSERT INTO shop SELECT 'c' || (g % 7), date '2024-01-01' + (g * 13) % 90, g % 5 * 10 FROM generate_series(1, 60) g;
+SELECT rfm.create_model('shop_ntile', 'shop', 'customer', 'day', 'total', '{"scoring": "ntile", "bins": 3, "napl_window": "30 days"}');
+SELECT rfm.create_model('shop_fixed', 'shop', 'customer', 'day', 'total',
+  '{"scoring": "fixed", "r_breaks": [10, 30], "f_breaks": [5, 9], "m_breaks": [100, 200], "bins": 3, "value_reference": "median"}');
+SELECT members FROM rfm.refresh('shop_ntile', '2024-03-31');
+SELECT members FROM rfm.refresh('shop_fixed', '2024-03-31');
+SELECT n.member_id, n.recency, n.frequency, n.monetary, n.r_score AS r_ntile, n.f_score AS f_ntile, n.m_score AS m_ntile,
+       f.r_score AS r_fixed, f.f_score AS f_fixed, f.m_score AS m_fixed, f.value_segment, n.napl
+  FROM rfm_shop_ntile.labels n JOIN rfm_shop_fixed.labels f USING (member_id) ORDER BY 1;
+SELECT value_reference FROM rfm_shop_fixed.refreshes;
+SELECT rfm.drop_model('shop_ntile'), rfm.drop_model('shop_fixed');
