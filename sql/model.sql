@@ -4,22 +4,22 @@
 SET extra_float_digits = 0;
 SET DateStyle = ISO;
 SET client_min_messages = warning;
-CREATE TABLE orders AS SELECT member_id, ordered_at, amount FROM cdnow_master;
+CREATE TABLE model_orders AS SELECT member_id, ordered_at, amount FROM cdnow_master;
 
 -- validation: each mistake is a clear error with a hint
-SELECT rfm.create_model('Bad Name', 'orders');
-SELECT rfm.create_model('cdnow', 'orders', options => '{"bins": 5, "colour": "red"}');
-SELECT rfm.create_model('cdnow', 'orders', options => '{"bins": 50}');
-SELECT rfm.create_model('cdnow', 'orders', options => '{"scoring": "fixed"}');
-SELECT rfm.create_model('cdnow', 'orders', member_column => 'customer');
-SELECT rfm.create_model('cdnow', 'orders', amount_column => 'ordered_at');
+SELECT rfm.create_model('Bad Name', 'model_orders');
+SELECT rfm.create_model('cdnow', 'model_orders', options => '{"bins": 5, "colour": "red"}');
+SELECT rfm.create_model('cdnow', 'model_orders', options => '{"bins": 50}');
+SELECT rfm.create_model('cdnow', 'model_orders', options => '{"scoring": "fixed"}');
+SELECT rfm.create_model('cdnow', 'model_orders', member_column => 'customer');
+SELECT rfm.create_model('cdnow', 'model_orders', amount_column => 'ordered_at');
 SELECT rfm.create_model('cdnow', 'no_such_table');
-CREATE VIEW orders_view AS SELECT * FROM orders;
-SELECT rfm.create_model('cdnow', 'orders_view');
+CREATE VIEW model_orders_view AS SELECT * FROM model_orders;
+SELECT rfm.create_model('cdnow', 'model_orders_view');
 SELECT rfm.refresh('nope');
 
-SELECT rfm.create_model('cdnow', 'orders');
-SELECT rfm.create_model('cdnow', 'orders');
+SELECT rfm.create_model('cdnow', 'model_orders');
+SELECT rfm.create_model('cdnow', 'model_orders');
 SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') IS NOT NULL AS has_comment
   FROM pg_class c WHERE c.relnamespace = 'rfm_cdnow'::regnamespace AND c.relkind IN ('r', 'm') ORDER BY 1;
 
@@ -44,7 +44,7 @@ SELECT as_of, members, round(revenue::numeric, 2) AS revenue, round(active_rate:
 SELECT count(*) AS members,
        round((sum(s) FILTER (WHERE rn <= ceil(0.2 * n)) / sum(s))::numeric, 4) AS top20
   FROM (SELECT sum(amount) s, row_number() OVER (ORDER BY sum(amount) DESC) rn, count(*) OVER () n
-          FROM orders GROUP BY member_id) t;
+          FROM model_orders GROUP BY member_id) t;
 SELECT * FROM rfm_cdnow.segment_summary ORDER BY members DESC LIMIT 3;
 SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY napl;
 SELECT dimension, from_label, to_label, members, share_of_from, round(revenue::numeric, 2) AS revenue
@@ -70,13 +70,13 @@ SELECT (SELECT count(*) FROM produced) AS produced_rows,
 
 -- incremental = full: random inserts, updates (amounts, days, member ids) and deletes
 SELECT setseed(0.42);
-INSERT INTO orders SELECT (random() * 30000)::int, date '1998-05-01' + (random() * 60)::int, round((random() * 80)::numeric, 2)
+INSERT INTO model_orders SELECT (random() * 30000)::int, date '1998-05-01' + (random() * 60)::int, round((random() * 80)::numeric, 2)
   FROM generate_series(1, 500);
-UPDATE orders SET amount = amount + 1 WHERE member_id % 97 = 3;
-UPDATE orders SET ordered_at = ordered_at - 3 WHERE member_id % 89 = 5 AND ordered_at > '1997-06-01';
-UPDATE orders SET member_id = member_id + 100000 WHERE member_id % 83 = 7;
-DELETE FROM orders WHERE member_id % 79 = 11;
-INSERT INTO orders VALUES (424242, '1998-06-15', -20), (424242, '1998-06-20', 35);
+UPDATE model_orders SET amount = amount + 1 WHERE member_id % 97 = 3;
+UPDATE model_orders SET ordered_at = ordered_at - 3 WHERE member_id % 89 = 5 AND ordered_at > '1997-06-01';
+UPDATE model_orders SET member_id = member_id + 100000 WHERE member_id % 83 = 7;
+DELETE FROM model_orders WHERE member_id % 79 = 11;
+INSERT INTO model_orders VALUES (424242, '1998-06-15', -20), (424242, '1998-06-20', 35);
 SELECT (SELECT count(DISTINCT member_id) FROM rfm_cdnow.changes) > 1000 AS changes_captured;
 SELECT members, rebuilt, changed > 0 AS some_changed FROM rfm.refresh('cdnow', '1998-06-30');
 CREATE TABLE incremental AS SELECT * FROM rfm_cdnow.labels;
@@ -95,23 +95,23 @@ SELECT (SELECT count(*) FROM incremental) AS members,
 -- the states equal plain aggregation of the source
 SELECT count(*) AS members_whose_state_differs
   FROM rfm_cdnow.members m FULL JOIN (SELECT member_id, count(*) FILTER (WHERE amount >= 0) AS orders, sum(amount) AS spend
-                                         FROM orders GROUP BY member_id) o USING (member_id)
+                                         FROM model_orders GROUP BY member_id) o USING (member_id)
  WHERE rfm.frequency(m.purchases, NULL) IS DISTINCT FROM o.orders::int
     OR abs(rfm.monetary(m.purchases, NULL) - o.spend) > 1e-6;
 
 -- TRUNCATE makes the next refresh a full rebuild
-TRUNCATE orders;
+TRUNCATE model_orders;
 SELECT needs_full FROM rfm.model WHERE name = 'cdnow';
-INSERT INTO orders SELECT member_id, ordered_at, amount FROM cdnow_master WHERE member_id <= 100;
+INSERT INTO model_orders SELECT member_id, ordered_at, amount FROM cdnow_master WHERE member_id <= 100;
 SELECT members, rebuilt FROM rfm.refresh('cdnow', '1998-06-30');
 
 -- a failed refresh leaves the previous labels and history intact
 CREATE TABLE before_labels AS SELECT * FROM rfm_cdnow.labels;
 SELECT count(*) AS history_rows FROM rfm_cdnow.label_history \gset
-ALTER TABLE orders RENAME COLUMN amount TO value;
+ALTER TABLE model_orders RENAME COLUMN amount TO value;
 SELECT rfm.refresh('cdnow', '1998-07-31');
-ALTER TABLE orders RENAME COLUMN value TO amount;
-DROP TABLE orders CASCADE;
+ALTER TABLE model_orders RENAME COLUMN value TO amount;
+DROP TABLE model_orders CASCADE;
 SELECT rfm.refresh('cdnow', '1998-07-31');
 SELECT (SELECT count(*) FROM (TABLE before_labels EXCEPT ALL TABLE rfm_cdnow.labels) x) AS labels_lost,
        (SELECT count(*) FROM rfm_cdnow.label_history) = :history_rows AS history_intact;
