@@ -47,21 +47,36 @@ SELECT count(*) AS members, count(*) FILTER (WHERE (b).x = 0) AS zero_repeaters,
        round(avg((b).monetary) FILTER (WHERE (b).x > 0)::numeric, 2) AS mean_repeat_spend
   FROM (SELECT rfm.btyd(purchases, '1997-09-30') b FROM members) s;
 
-\echo '== RFM segments (rfm10 map, 5 quantile bins) and NAPL stages as of 1998-06-30'
-CREATE TEMP TABLE scored AS
-  SELECT member_id, rfm.recency(purchases, '1998-06-30') AS r, rfm.frequency(purchases, '1998-06-30') AS f,
-         rfm.monetary(purchases, '1998-06-30') AS m, rfm.napl(purchases, '1998-06-30') AS napl
-    FROM members;
-CREATE TEMP TABLE cuts AS
-  SELECT rfm.breaks(r, 5) AS rb, rfm.breaks(f, 5) AS fb, rfm.breaks(m, 5) AS mb FROM scored;
-SELECT 'recency' AS score_of, rb AS cut_points FROM cuts
-UNION ALL SELECT 'frequency', fb FROM cuts UNION ALL SELECT 'monetary', mb FROM cuts;
-SELECT rfm.label_name('segment', segment) AS segment, count(*) AS members,
-       round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct, round(sum(m)::numeric, 0) AS net_spend
-  FROM (SELECT s.*, rfm.segment(rfm.score(r, rb, true), rfm.score(f, fb), rfm.score(m, mb)) AS segment
-          FROM scored s, cuts) x
- GROUP BY segment ORDER BY sum(m) DESC;
+\echo '== a model: monthly refreshes through 1997-1998 (incremental after the first)'
+SELECT rfm.create_model('cdnow', 'orders');
+SELECT (date_trunc('month', d) + interval '1 month - 1 day')::date AS as_of, r.members, r.rebuilt, r.changed
+  FROM generate_series(date '1997-01-01', date '1998-06-01', interval '1 month') d,
+       LATERAL rfm.refresh('cdnow', (date_trunc('month', d) + interval '1 month - 1 day')::date) r;
+
+\echo '== segment summary at 1998-06-30 (rfm10 map, 5 quantile bins)'
+SELECT segment_name AS segment, members, round(100 * share_of_members, 1) AS pct_members,
+       round(revenue::numeric) AS revenue, round(100 * share_of_revenue::numeric, 1) AS pct_revenue
+  FROM rfm_cdnow.segment_summary ORDER BY revenue DESC;
+
+\echo '== cut points of the last refresh (collapsed frequency bins show as 0 members)'
+SELECT c.dimension, c.breaks, c.members_per_score
+  FROM rfm_cdnow.cutpoints c JOIN rfm_cdnow.refreshes r USING (refresh_id)
+ WHERE r.as_of = '1998-06-30' ORDER BY 1;
+
+\echo '== KPIs per refresh'
+SELECT as_of, members, round(revenue::numeric) AS revenue, round(100 * active_rate::numeric, 1) AS active_pct,
+       round(100 * repurchase_rate::numeric, 1) AS repurchase_pct, round(100 * churn_rate::numeric, 1) AS churn_pct,
+       round(100 * p_to_a_rate::numeric, 1) AS wake_up_pct, round(100 * top20_revenue_share::numeric, 1) AS top20_pct
+  FROM rfm_cdnow.kpi ORDER BY as_of;
+
+\echo '== flow: NAPL from 1998-05-31 to 1998-06-30 (the flow view), in zh-TW'
 SET rfm.locale = 'zh-TW';
-SELECT napl, rfm.label_name('napl', napl::text) AS 名稱, count(*) AS members
-  FROM scored GROUP BY napl ORDER BY napl;
+SELECT rfm.label_name('napl', from_label) AS 從, rfm.label_name('napl', to_label) AS 到, members,
+       round(100 * share_of_from, 1) AS pct_of_from, round(revenue::numeric) AS revenue
+  FROM rfm_cdnow.flow WHERE dimension = 'napl' ORDER BY from_label, to_label;
 RESET rfm.locale;
+
+\echo '== flow: segments from 1997-12-31 to 1998-06-30 (rfm.migration, any two dates), largest moves'
+SELECT from_label, to_label, members, share_of_from, round(revenue::numeric) AS revenue
+  FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'segment')
+ WHERE from_label <> to_label ORDER BY members DESC LIMIT 12;
