@@ -161,6 +161,11 @@ BEGIN
     RAISE EXCEPTION 'permission denied for relation %', source
       USING ERRCODE = 'insufficient_privilege', HINT = 'The model reads the source with your rights: you need SELECT on it.';
   END IF;
+  IF NOT has_table_privilege(source, 'TRIGGER') THEN
+    RAISE EXCEPTION 'permission denied to create triggers on %', source
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Change capture puts statement triggers on the source: its owner can GRANT TRIGGER on it to you.';
+  END IF;
   IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION 'source % is not a table', source
       USING ERRCODE = 'wrong_object_type', HINT = 'Change capture needs triggers: use a table or a partitioned table.';
