@@ -17,6 +17,17 @@ SELECT rfm.create_model('cdnow', 'no_such_table');
 CREATE VIEW model_orders_view AS SELECT * FROM model_orders;
 SELECT rfm.create_model('cdnow', 'model_orders_view');
 SELECT rfm.refresh('nope');
+-- a role without rights on the source can create no model on it
+CREATE ROLE rfm_model_tester;
+SET ROLE rfm_model_tester;
+SELECT rfm.create_model('cdnow', 'model_orders');
+RESET ROLE;
+GRANT SELECT ON model_orders TO rfm_model_tester;
+SET ROLE rfm_model_tester;
+SELECT rfm.create_model('cdnow', 'model_orders');
+RESET ROLE;
+REVOKE SELECT ON model_orders FROM rfm_model_tester;
+DROP ROLE rfm_model_tester;
 
 SELECT rfm.create_model('cdnow', 'model_orders');
 SELECT rfm.create_model('cdnow', 'model_orders');

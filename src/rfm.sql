@@ -7,3 +7,7 @@
 
 COMMENT ON SCHEMA rfm IS
   'rfm: RFM scores and segments, NAPL and NES lifecycle stages, DCIU purchase intent, tiers, lifetime value and member flow, computed inside the database';
+
+-- Every role may use rfm's types and functions; what a role may read or
+-- change is decided by the privileges of its own tables and models.
+GRANT USAGE ON SCHEMA rfm TO PUBLIC;
