@@ -56,7 +56,10 @@ SELECT count(*) AS members,
        round((sum(s) FILTER (WHERE rn <= ceil(0.2 * n)) / sum(s))::numeric, 4) AS top20
   FROM (SELECT sum(amount) s, row_number() OVER (ORDER BY sum(amount) DESC) rn, count(*) OVER () n
           FROM model_orders GROUP BY member_id) t;
-SELECT * FROM rfm_cdnow.segment_summary ORDER BY members DESC LIMIT 3;
+SELECT segment, segment_name, members, share_of_members, round(revenue::numeric, 2) AS revenue,
+       round(share_of_revenue::numeric, 6) AS share_of_revenue, round(avg_recency, 4) AS avg_recency,
+       round(avg_frequency, 4) AS avg_frequency, round(avg_monetary::numeric, 4) AS avg_monetary
+  FROM rfm_cdnow.segment_summary ORDER BY members DESC LIMIT 3;
 SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY napl;
 SELECT dimension, from_label, to_label, members, share_of_from, round(revenue::numeric, 2) AS revenue
   FROM rfm_cdnow.flow WHERE dimension IN ('napl', 'value_segment') ORDER BY 1, 2, 3;

@@ -402,7 +402,8 @@ BEGIN
     EXECUTE format('DELETE FROM %I.changes', s);
     EXECUTE format('TRUNCATE %I.members', s);
     EXECUTE format('INSERT INTO %1$I.members SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
-                     WHERE o.%2$I IS NOT NULL GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL',
+                     WHERE o.%2$I IS NOT NULL GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL
+                     ORDER BY 1',
                    s, m.member_column, m.time_column, amount_expr, m.source);
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
@@ -414,7 +415,7 @@ BEGIN
     EXECUTE format('DELETE FROM %I.members WHERE member_id IN (SELECT member_id FROM _rfm_touched)', s);
     EXECUTE format('INSERT INTO %1$I.members SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
                      WHERE o.%2$I IN (SELECT member_id FROM _rfm_touched)
-                     GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL',
+                     GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL ORDER BY 1',
                    s, m.member_column, m.time_column, amount_expr, m.source);
     DROP TABLE _rfm_touched;
   END IF;
@@ -466,14 +467,13 @@ BEGIN
            NULL::text AS dciu, NULL::text AS tier
       FROM (SELECT b.*, %s FROM _rfm_base b) x', score_sql)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, napl_w, fallback, nes_mult, nes_cycle;
-  CREATE INDEX ON _rfm_new (member_id);
+  ANALYZE _rfm_new;
 
   -- 3. history: a refresh at the day of the last one replaces it
   PERFORM rfm._progress(name, 'recording label changes');
   IF as_of = last_as_of THEN
-    EXECUTE format('DELETE FROM %1$I.label_history WHERE valid_from = $1;
-                    UPDATE %1$I.label_history SET valid_to = NULL WHERE valid_to = $1;
-                    DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+    -- the refresh of that day is replaced; history rows it opened are replaced below
+    EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
   END IF;
   EXECUTE format('SELECT max(as_of) FROM %I.refreshes', s) INTO prev_as_of;
@@ -484,12 +484,22 @@ BEGIN
         OR (n.r_score, n.f_score, n.m_score, n.segment, n.value_segment, n.napl, n.nes, n.dciu, n.tier)
            IS DISTINCT FROM (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)', s);
   GET DIAGNOSTICS changed = ROW_COUNT;
+  ANALYZE _rfm_changed;
+  -- a changed member's open row is closed at as_of, or replaced if it was opened at as_of (same-day refresh)
+  EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
+                   WHERE h.member_id = c.member_id AND h.valid_to IS NULL AND h.valid_from = $1', s) USING as_of;
   EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
-                   WHERE h.valid_to IS NULL AND h.member_id = c.member_id', s) USING as_of;
+                   WHERE h.member_id = c.member_id AND h.valid_to IS NULL', s) USING as_of;
+  -- sorted by member id, so that index insertions are sequential
   EXECUTE format('INSERT INTO %1$I.label_history
                     SELECT n.member_id, $1, NULL, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment,
                            n.napl, n.nes, n.dciu, n.tier
-                      FROM _rfm_new n JOIN _rfm_changed c ON c.member_id = n.member_id', s) USING as_of;
+                      FROM _rfm_new n JOIN _rfm_changed c ON c.member_id = n.member_id ORDER BY n.member_id', s) USING as_of;
+  -- the NAPL stages of the previous refresh, for the KPIs
+  EXECUTE format('CREATE TEMP TABLE _rfm_prev ON COMMIT DROP AS
+                    SELECT member_id, napl FROM %I.label_history
+                     WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)', s) USING prev_as_of;
+  ANALYZE _rfm_prev;
 
   -- 4. the refresh, its KPIs and cut points
   EXECUTE format($q$
@@ -502,20 +512,16 @@ BEGIN
            (SELECT avg((napl IN ('N', 'A'))::int) FROM _rfm_new),
            (SELECT avg((napl IN ('A', 'P'))::int) FROM _rfm_new),
            (SELECT avg((n.napl IS NULL OR n.napl IN ('P', 'L'))::int)
-              FROM rfm._labels_at(%2$L, $11) p LEFT JOIN _rfm_new n ON n.member_id::text = p.member_id
-             WHERE p.napl IN ('N', 'A')),
-           (SELECT avg((n.napl = 'A')::int)
-              FROM rfm._labels_at(%2$L, $11) p LEFT JOIN _rfm_new n ON n.member_id::text = p.member_id
-             WHERE p.napl = 'N'),
-           (SELECT avg((n.napl = 'A')::int)
-              FROM rfm._labels_at(%2$L, $11) p LEFT JOIN _rfm_new n ON n.member_id::text = p.member_id
-             WHERE p.napl = 'P'),
+              FROM _rfm_prev p LEFT JOIN _rfm_new n ON n.member_id = p.member_id WHERE p.napl IN ('N', 'A')),
+           (SELECT avg((n.napl IS NOT DISTINCT FROM 'A')::int)
+              FROM _rfm_prev p LEFT JOIN _rfm_new n ON n.member_id = p.member_id WHERE p.napl = 'N'),
+           (SELECT avg((n.napl IS NOT DISTINCT FROM 'A')::int)
+              FROM _rfm_prev p LEFT JOIN _rfm_new n ON n.member_id = p.member_id WHERE p.napl = 'P'),
            (SELECT sum(monetary) FILTER (WHERE rn <= ceil(0.2 * cnt)) / nullif(sum(monetary), 0)
               FROM (SELECT monetary, row_number() OVER (ORDER BY monetary DESC) rn, count(*) OVER () cnt FROM _rfm_new) t)
     RETURNING refresh_id$q$, s, name)
     INTO rid
-    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m,
-          coalesce(prev_as_of, as_of - 1);
+    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m;
   FOR k IN SELECT * FROM (VALUES ('recency', 'r_score', rb), ('frequency', 'f_score', fb), ('monetary', 'm_score', mb)) d(dimension, score, breaks) LOOP
     EXECUTE format('INSERT INTO %1$I.cutpoints
                     SELECT $1, $2, $3, array_agg(coalesce(x.n, 0) ORDER BY g.score)
@@ -528,10 +534,10 @@ BEGIN
   -- 5. labels and the BI views
   PERFORM rfm._progress(name, 'refreshing labels and BI views');
   EXECUTE format('TRUNCATE %I.labels', s);
-  EXECUTE format('INSERT INTO %I.labels SELECT * FROM _rfm_new', s);
+  EXECUTE format('INSERT INTO %I.labels SELECT * FROM _rfm_new ORDER BY member_id', s);
   EXECUTE format('REFRESH MATERIALIZED VIEW %1$I.segment_summary; REFRESH MATERIALIZED VIEW %1$I.lifecycle_summary;
                   REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi', s);
-  DROP TABLE _rfm_base, _rfm_new, _rfm_changed;
+  DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_prev;
   elapsed := clock_timestamp() - started;
 END $$;
 COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
