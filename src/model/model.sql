@@ -243,11 +243,28 @@ BEGIN
         FROM %1$I.labels l GROUP BY l.napl, l.nes, l.value_segment WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
     CREATE MATERIALIZED VIEW %1$I.flow AS
-      SELECT d.dimension, f.*
-        FROM (SELECT as_of FROM %1$I.refreshes ORDER BY refresh_id DESC LIMIT 1 OFFSET 1) a,
-             (SELECT as_of FROM %1$I.refreshes ORDER BY refresh_id DESC LIMIT 1) b,
-             unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
-             rfm.migration(%2$L, a.as_of, b.as_of, d.dimension) f
+      WITH a AS (SELECT as_of FROM %1$I.refreshes ORDER BY refresh_id DESC LIMIT 1 OFFSET 1),
+           b AS (SELECT as_of FROM %1$I.refreshes ORDER BY refresh_id DESC LIMIT 1),
+           f AS (SELECT h.* FROM %1$I.label_history h, a
+                  WHERE h.valid_from <= a.as_of AND (h.valid_to IS NULL OR h.valid_to > a.as_of)),
+           j AS (SELECT coalesce(f.member_id, t.member_id) AS member_id,
+                        f.member_id IS NOT NULL AS was, t.member_id IS NOT NULL AS is_now,
+                        f.segment AS f_segment, t.segment AS t_segment, f.value_segment AS f_value, t.value_segment AS t_value,
+                        f.napl::text AS f_napl, t.napl::text AS t_napl, f.nes::text AS f_nes, t.nes::text AS t_nes
+                   FROM f FULL JOIN %1$I.labels t ON t.member_id = f.member_id),
+           rev AS (SELECT m.member_id, rfm.monetary(m.purchases, b.as_of, make_interval(days => b.as_of - a.as_of)) AS revenue
+                     FROM %1$I.members m, a, b),
+           moves AS (SELECT d.dimension,
+                            CASE WHEN j.was THEN coalesce(d.from_label, '(none)') ELSE '(entered)' END AS from_label,
+                            CASE WHEN j.is_now THEN coalesce(d.to_label, '(none)') ELSE '(exited)' END AS to_label,
+                            rev.revenue
+                       FROM j LEFT JOIN rev ON rev.member_id = j.member_id,
+                            LATERAL (VALUES ('segment', j.f_segment, j.t_segment), ('value_segment', j.f_value, j.t_value),
+                                            ('napl', j.f_napl, j.t_napl), ('nes', j.f_nes, j.t_nes)) d(dimension, from_label, to_label))
+      SELECT dimension, from_label, to_label, count(*) AS members,
+             round(count(*) / sum(count(*)) OVER (PARTITION BY dimension, from_label), 4) AS share_of_from,
+             coalesce(sum(revenue), 0) AS revenue
+        FROM moves GROUP BY dimension, from_label, to_label
       WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.flow IS 'Members moving between labels from the previous to the last refresh, per dimension, with (entered) and (exited)';
     CREATE MATERIALIZED VIEW %1$I.kpi AS
