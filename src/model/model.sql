@@ -536,7 +536,7 @@ BEGIN
               FROM _rfm_prev p LEFT JOIN _rfm_new n ON n.member_id = p.member_id WHERE p.napl = 'P'),
            (SELECT sum(monetary) FILTER (WHERE rn <= ceil(0.2 * cnt)) / nullif(sum(monetary), 0)
               FROM (SELECT monetary, row_number() OVER (ORDER BY monetary DESC) rn, count(*) OVER () cnt FROM _rfm_new) t)
-    RETURNING refresh_id$q$, s, name)
+    RETURNING refresh_id$q$, s)
     INTO rid
     USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m;
   FOR k IN SELECT * FROM (VALUES ('recency', 'r_score', rb), ('frequency', 'f_score', fb), ('monetary', 'm_score', mb)) d(dimension, score, breaks) LOOP
