@@ -13,6 +13,8 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "rfm.h"
+
 #if PG_VERSION_NUM < 150000
 #error "rfm requires PostgreSQL 15 or later"
 #endif
@@ -58,4 +60,21 @@ _PG_init(void)
 							   0,
 							   check_locale, NULL, NULL);
 	MarkGUCPrefixReserved("rfm");
+}
+
+/*
+ * The memory context of the aggregate calling a support function, or an
+ * error when the function is called outside an aggregate.
+ */
+MemoryContext
+rfm_agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname),
+				 errhint("It is a support function of an rfm aggregate; call the aggregate instead.")));
+	return aggcontext;
 }

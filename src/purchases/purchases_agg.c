@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "../rfm.h"
 #include "purchases.h"
 
 /*
@@ -366,20 +367,6 @@ check_amount(float8 amount)
 				 errhint("Amounts must be finite numbers of absolute value at most 1e15; filter or repair the row.")));
 }
 
-/* The aggregate memory context, or an error outside aggregation. */
-static MemoryContext
-agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname),
-				 errhint("Use it only through the rfm.purchases_agg and rfm.purchases_union aggregates.")));
-	return aggcontext;
-}
-
 /*
  * The common body of the four purchases_agg transitions: one row is one
  * order (amount >= 0) or one refund (amount < 0).
@@ -387,7 +374,7 @@ agg_context(FunctionCallInfo fcinfo, const char *fname)
 static inline PurchasesState *
 purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
 {
-	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_agg");
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_agg");
 	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
 
 	check_amount(amount);
@@ -590,7 +577,7 @@ state_add_purchases(MemoryContext cxt, PurchasesState *s, Purchases *p)
 Datum
 rfm_purchases_union_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_union");
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_union");
 	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
 
 	if (PG_ARGISNULL(1))
@@ -605,7 +592,7 @@ rfm_purchases_union_trans(PG_FUNCTION_ARGS)
 Datum
 rfm_purchases_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_combine");
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_combine");
 	PurchasesState *a = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
 	PurchasesState *b = PG_ARGISNULL(1) ? NULL : (PurchasesState *) PG_GETARG_POINTER(1);
 	bool		b_is_ours;
@@ -646,14 +633,14 @@ rfm_purchases_serialize(PG_FUNCTION_ARGS)
 {
 	PurchasesState *s = (PurchasesState *) PG_GETARG_POINTER(0);
 
-	(void) agg_context(fcinfo, "rfm.purchases_serialize");
+	(void) rfm_agg_context(fcinfo, "rfm.purchases_serialize");
 	PG_RETURN_BYTEA_P((bytea *) purchases_from_state(s));
 }
 
 Datum
 rfm_purchases_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context(fcinfo, "rfm.purchases_deserialize");
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_deserialize");
 	bytea	   *b = PG_GETARG_BYTEA_P(0);
 	Size		size = VARSIZE(b);
 	Purchases  *p;

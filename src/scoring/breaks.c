@@ -28,6 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "../rfm.h"
 #include "scoring.h"
 
 PG_FUNCTION_INFO_V1(rfm_breaks_trans);
@@ -91,23 +92,10 @@ breaks_state_reserve(BreaksState *s, int64 need)
 	s->values = repalloc_huge(s->values, s->cap * sizeof(float8));
 }
 
-static MemoryContext
-breaks_agg_context(FunctionCallInfo fcinfo)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("rfm.breaks support function called in non-aggregate context"),
-				 errhint("Use it only through the rfm.breaks aggregate.")));
-	return aggcontext;
-}
-
 Datum
 rfm_breaks_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = breaks_agg_context(fcinfo);
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.breaks support function");
 	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	float8		value;
 	int32		bins;
@@ -142,7 +130,7 @@ rfm_breaks_trans(PG_FUNCTION_ARGS)
 Datum
 rfm_breaks_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = breaks_agg_context(fcinfo);
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.breaks support function");
 	BreaksState *a = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	BreaksState *b = PG_ARGISNULL(1) ? NULL : (BreaksState *) PG_GETARG_POINTER(1);
 
@@ -172,7 +160,7 @@ rfm_breaks_serialize(PG_FUNCTION_ARGS)
 	BreaksState *s = (BreaksState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
-	(void) breaks_agg_context(fcinfo);
+	(void) rfm_agg_context(fcinfo, "rfm.breaks support function");
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, s->bins);
 	pq_sendint64(&buf, s->n);
@@ -184,7 +172,7 @@ rfm_breaks_serialize(PG_FUNCTION_ARGS)
 Datum
 rfm_breaks_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = breaks_agg_context(fcinfo);
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.breaks support function");
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	int32		bins;
