@@ -288,6 +288,7 @@ def phase_of(q):
         if "refreshing labels" in q: return "labels table + views"
         if "labelling" in q: return "labelling"
         return "state"
+    if "_rfm_prev" in q: return "KPIs + cut points"       # the previous refresh's NAPL stages, for the KPIs
     if "REFRESH MATERIALIZED VIEW" in q: return "labels table + views"
     if re.search(r"INTO \S*\.labels\b", q): return "labels table + views"
     if "label_history" in q or "_rfm_changed" in q: return "history"
