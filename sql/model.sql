@@ -63,6 +63,20 @@ SELECT segment, segment_name, members, share_of_members, round(revenue::numeric,
 SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY napl;
 SELECT dimension, from_label, to_label, members, share_of_from, round(revenue::numeric, 2) AS revenue
   FROM rfm_cdnow.flow WHERE dimension IN ('napl', 'value_segment') ORDER BY 1, 2, 3;
+-- the transitions recorded by every refresh equal rfm.migration between it and the refresh before
+-- (members exactly, revenue to a cent), for the four dimensions; the flow view shows the last ones
+WITH pairs AS (SELECT refresh_id, lag(as_of) OVER (ORDER BY as_of) AS from_date, as_of AS to_date FROM rfm_cdnow.refreshes),
+     oracle AS (SELECT p.refresh_id, d.dimension, mg.from_label, mg.to_label, mg.members, round(mg.revenue::numeric, 2) AS revenue
+                  FROM pairs p, unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
+                       rfm.migration('cdnow', p.from_date, p.to_date, d.dimension) mg
+                 WHERE p.from_date IS NOT NULL),
+     recorded AS (SELECT t.refresh_id, t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 2)
+                    FROM rfm_cdnow.transitions t JOIN pairs p USING (refresh_id) WHERE p.from_date IS NOT NULL)
+SELECT (SELECT count(*) FROM oracle) AS oracle_rows,
+       (SELECT count(*) FROM (TABLE oracle EXCEPT ALL TABLE recorded) x) AS only_oracle,
+       (SELECT count(*) FROM (TABLE recorded EXCEPT ALL TABLE oracle) x) AS only_recorded,
+       (SELECT count(*) FROM rfm_cdnow.flow) = (SELECT count(*) FROM rfm_cdnow.transitions
+                                                  WHERE refresh_id = (SELECT max(refresh_id) FROM rfm_cdnow.refreshes)) AS flow_is_last;
 SELECT c.dimension, c.breaks, c.members_per_score
   FROM rfm_cdnow.cutpoints c JOIN rfm_cdnow.refreshes r USING (refresh_id) WHERE r.as_of = '1998-06-30' ORDER BY 1;
 SELECT * FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'nes');

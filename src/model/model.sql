@@ -227,6 +227,11 @@ BEGIN
       refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL,
       breaks double precision[], members_per_score bigint[] NOT NULL, PRIMARY KEY (refresh_id, dimension));
     COMMENT ON TABLE %1$I.cutpoints IS 'Cut points (NULL for ntile scoring) and members per score of every refresh (model %3$s)';
+    CREATE TABLE %1$I.transitions (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL, from_label text NOT NULL,
+      to_label text NOT NULL, members bigint NOT NULL, revenue double precision NOT NULL,
+      PRIMARY KEY (refresh_id, dimension, from_label, to_label));
+    COMMENT ON TABLE %1$I.transitions IS 'Members moving between labels from the previous refresh to each refresh, with (entered) and (exited), and their net spend in between (model %3$s)';
   $f$, s, member_type, name, source);
 
   -- BI views over the labels and their history
@@ -243,28 +248,9 @@ BEGIN
         FROM %1$I.labels l GROUP BY l.napl, l.nes, l.value_segment WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
     CREATE MATERIALIZED VIEW %1$I.flow AS
-      WITH a AS (SELECT as_of FROM %1$I.refreshes ORDER BY refresh_id DESC LIMIT 1 OFFSET 1),
-           b AS (SELECT as_of FROM %1$I.refreshes ORDER BY refresh_id DESC LIMIT 1),
-           f AS (SELECT h.* FROM %1$I.label_history h, a
-                  WHERE h.valid_from <= a.as_of AND (h.valid_to IS NULL OR h.valid_to > a.as_of)),
-           j AS (SELECT coalesce(f.member_id, t.member_id) AS member_id,
-                        f.member_id IS NOT NULL AS was, t.member_id IS NOT NULL AS is_now,
-                        f.segment AS f_segment, t.segment AS t_segment, f.value_segment AS f_value, t.value_segment AS t_value,
-                        f.napl::text AS f_napl, t.napl::text AS t_napl, f.nes::text AS f_nes, t.nes::text AS t_nes
-                   FROM f FULL JOIN %1$I.labels t ON t.member_id = f.member_id),
-           rev AS (SELECT m.member_id, rfm.monetary(m.purchases, b.as_of, make_interval(days => b.as_of - a.as_of)) AS revenue
-                     FROM %1$I.members m, a, b),
-           moves AS (SELECT d.dimension,
-                            CASE WHEN j.was THEN coalesce(d.from_label, '(none)') ELSE '(entered)' END AS from_label,
-                            CASE WHEN j.is_now THEN coalesce(d.to_label, '(none)') ELSE '(exited)' END AS to_label,
-                            rev.revenue
-                       FROM j LEFT JOIN rev ON rev.member_id = j.member_id,
-                            LATERAL (VALUES ('segment', j.f_segment, j.t_segment), ('value_segment', j.f_value, j.t_value),
-                                            ('napl', j.f_napl, j.t_napl), ('nes', j.f_nes, j.t_nes)) d(dimension, from_label, to_label))
-      SELECT dimension, from_label, to_label, count(*) AS members,
-             round(count(*) / sum(count(*)) OVER (PARTITION BY dimension, from_label), 4) AS share_of_from,
-             coalesce(sum(revenue), 0) AS revenue
-        FROM moves GROUP BY dimension, from_label, to_label
+      SELECT dimension, from_label, to_label, members,
+             round(members / sum(members) OVER (PARTITION BY dimension, from_label), 4) AS share_of_from, revenue
+        FROM %1$I.transitions WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
       WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.flow IS 'Members moving between labels from the previous to the last refresh, per dimension, with (entered) and (exited)';
     CREATE MATERIALIZED VIEW %1$I.kpi AS
@@ -355,6 +341,7 @@ DECLARE
   started timestamptz := clock_timestamp();
   last_as_of date;
   prev_as_of date;
+  since_prev interval;
   amount_expr text;
   win interval;
   bins int;
@@ -402,6 +389,9 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Refreshes move forward in time; past labels are in label_history (see rfm.migration).';
   END IF;
+  -- the refresh this one is compared with (flow, KPIs): the last one before as_of
+  EXECUTE format('SELECT max(as_of) FROM %I.refreshes WHERE as_of < $1', s) INTO prev_as_of USING as_of;
+  since_prev := make_interval(days => as_of - prev_as_of);
 
   win := (rfm._option(m, 'window') #>> '{}')::interval;
   bins := (rfm._option(m, 'bins') #>> '{}')::int;
@@ -442,8 +432,9 @@ BEGIN
     SELECT member_id, purchases AS p, rfm.recency(purchases, $1) AS recency,
            rfm.frequency(purchases, $1, $2) AS frequency, rfm.monetary(purchases, $1, $2) AS monetary,
            rfm.purchase_days(purchases, $1) AS days,
-           rfm.last_purchase(purchases, $1) - rfm.first_purchase(purchases, $1) AS span
-      FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s) USING as_of, win;
+           rfm.last_purchase(purchases, $1) - rfm.first_purchase(purchases, $1) AS span,
+           CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev
+      FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s) USING as_of, win, since_prev;
   GET DIAGNOSTICS members = ROW_COUNT;
   PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
   IF fallback IS NULL THEN
@@ -481,22 +472,38 @@ BEGIN
            rfm.segment(r_score, f_score, m_score, $7) AS segment,
            rfm.value_segment(recency < $8, frequency >= $9, monetary >= $10) AS value_segment,
            rfm.napl(p, $1, $11) AS napl, rfm.nes(p, $1, $12, $13, $14) AS nes,
-           NULL::text AS dciu, NULL::text AS tier
+           NULL::text AS dciu, NULL::text AS tier, since_prev
       FROM (SELECT b.*, %s FROM _rfm_base b) x', score_sql)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, napl_w, fallback, nes_mult, nes_cycle;
   ANALYZE _rfm_new;
 
-  -- 3. history: a refresh at the day of the last one replaces it
+  -- 3. every (previous labels, new labels) combination with its members and their spend in between: the
+  -- source of the flow and of the KPIs that compare two refreshes. The previous refresh's labels are the
+  -- labels table, unless this refresh replaces that day's: then they come from the history.
+  EXECUTE format($q$
+    CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
+    SELECT p.member_id IS NOT NULL AS was, n.member_id IS NOT NULL AS is_now,
+           p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
+           p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes,
+           count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
+      FROM (%s) p FULL JOIN _rfm_new n ON n.member_id = p.member_id
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10$q$,
+    CASE WHEN last_as_of < as_of THEN format('SELECT member_id, segment, value_segment, napl, nes FROM %I.labels', s)
+         ELSE format('SELECT member_id, segment, value_segment, napl, nes FROM %I.label_history
+                       WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)', s) END)
+    USING prev_as_of;
+
+  -- 4. history: members whose labels differ from the last refresh's (the open history rows, i.e. labels)
   PERFORM rfm._progress(name, 'recording label changes');
   IF as_of = last_as_of THEN
     -- the refresh of that day is replaced; history rows it opened are replaced below
     EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+                    DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
   END IF;
-  EXECUTE format('SELECT max(as_of) FROM %I.refreshes', s) INTO prev_as_of;
   EXECUTE format('CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
     SELECT coalesce(n.member_id, h.member_id) AS member_id, n.member_id IS NOT NULL AS present
-      FROM _rfm_new n FULL JOIN (SELECT * FROM %I.label_history WHERE valid_to IS NULL) h ON h.member_id = n.member_id
+      FROM _rfm_new n FULL JOIN %I.labels h ON h.member_id = n.member_id
      WHERE h.member_id IS NULL OR n.member_id IS NULL
         OR (n.r_score, n.f_score, n.m_score, n.segment, n.value_segment, n.napl, n.nes, n.dciu, n.tier)
            IS DISTINCT FROM (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)', s);
@@ -512,13 +519,8 @@ BEGIN
                     SELECT n.member_id, $1, NULL, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment,
                            n.napl, n.nes, n.dciu, n.tier
                       FROM _rfm_new n JOIN _rfm_changed c ON c.member_id = n.member_id ORDER BY n.member_id', s) USING as_of;
-  -- the NAPL stages of the previous refresh, for the KPIs
-  EXECUTE format('CREATE TEMP TABLE _rfm_prev ON COMMIT DROP AS
-                    SELECT member_id, napl FROM %I.label_history
-                     WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)', s) USING prev_as_of;
-  ANALYZE _rfm_prev;
 
-  -- 4. the refresh, its KPIs and cut points
+  -- 5. the refresh, its KPIs, cut points and transitions
   EXECUTE format($q$
     INSERT INTO %1$I.refreshes (as_of, full_rebuild, started, finished, members, rebuilt, changed, fallback_cycle,
                                 value_reference, revenue, active_rate, repurchase_rate, churn_rate, n_to_a_rate,
@@ -526,16 +528,20 @@ BEGIN
     SELECT $1, $2, $3, clock_timestamp(), $4, $5, $6, $7,
            jsonb_build_object('recency', $8, 'frequency', $9, 'monetary', $10),
            (SELECT sum(monetary) FROM _rfm_new),
-           (SELECT avg((napl IN ('N', 'A'))::int) FROM _rfm_new),
-           (SELECT avg((napl IN ('A', 'P'))::int) FROM _rfm_new),
-           (SELECT avg((n.napl IS NULL OR n.napl IN ('P', 'L'))::int)
-              FROM _rfm_prev p LEFT JOIN _rfm_new n ON n.member_id = p.member_id WHERE p.napl IN ('N', 'A')),
-           (SELECT avg((n.napl IS NOT DISTINCT FROM 'A')::int)
-              FROM _rfm_prev p LEFT JOIN _rfm_new n ON n.member_id = p.member_id WHERE p.napl = 'N'),
-           (SELECT avg((n.napl IS NOT DISTINCT FROM 'A')::int)
-              FROM _rfm_prev p LEFT JOIN _rfm_new n ON n.member_id = p.member_id WHERE p.napl = 'P'),
-           (SELECT sum(monetary) FILTER (WHERE rn <= ceil(0.2 * cnt)) / nullif(sum(monetary), 0)
-              FROM (SELECT monetary, row_number() OVER (ORDER BY monetary DESC) rn, count(*) OVER () cnt FROM _rfm_new) t)
+           coalesce(sum(members) FILTER (WHERE t_napl IN ('N', 'A')), 0)
+             / nullif(sum(members) FILTER (WHERE t_napl IS NOT NULL), 0),
+           coalesce(sum(members) FILTER (WHERE t_napl IN ('A', 'P')), 0)
+             / nullif(sum(members) FILTER (WHERE t_napl IS NOT NULL), 0),
+           coalesce(sum(members) FILTER (WHERE f_napl IN ('N', 'A') AND (t_napl IS NULL OR t_napl IN ('P', 'L'))), 0)
+             / nullif(sum(members) FILTER (WHERE f_napl IN ('N', 'A')), 0),
+           coalesce(sum(members) FILTER (WHERE f_napl = 'N' AND t_napl = 'A'), 0)
+             / nullif(sum(members) FILTER (WHERE f_napl = 'N'), 0),
+           coalesce(sum(members) FILTER (WHERE f_napl = 'P' AND t_napl = 'A'), 0)
+             / nullif(sum(members) FILTER (WHERE f_napl = 'P'), 0),
+           (SELECT sum(monetary) FROM (SELECT monetary FROM _rfm_new ORDER BY monetary DESC
+                                        LIMIT (SELECT ceil(0.2 * count(*)) FROM _rfm_new)) t)
+             / nullif((SELECT sum(monetary) FROM _rfm_new), 0)
+      FROM _rfm_moves
     RETURNING refresh_id$q$, s)
     INTO rid
     USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m;
@@ -547,14 +553,27 @@ BEGIN
                    s, k.score)
       USING rid, k.dimension, k.breaks, bins;
   END LOOP;
+  EXECUTE format($q$
+    INSERT INTO %1$I.transitions
+    SELECT $1, d.dimension, d.from_label, d.to_label, sum(mv.members), sum(mv.revenue)
+      FROM _rfm_moves mv,
+           LATERAL (VALUES ('segment', mv.f_segment, mv.t_segment), ('value_segment', mv.f_value, mv.t_value),
+                           ('napl', mv.f_napl::text, mv.t_napl::text), ('nes', mv.f_nes::text, mv.t_nes::text)) v(dimension, f, t),
+           LATERAL (SELECT v.dimension, CASE WHEN mv.was THEN coalesce(v.f, '(none)') ELSE '(entered)' END,
+                           CASE WHEN mv.is_now THEN coalesce(v.t, '(none)') ELSE '(exited)' END) d(dimension, from_label, to_label)
+     GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4$q$, s)
+    USING rid;
 
-  -- 5. labels and the BI views
+  -- 6. labels and the BI views
   PERFORM rfm._progress(name, 'refreshing labels and BI views');
   EXECUTE format('TRUNCATE %I.labels', s);
-  EXECUTE format('INSERT INTO %I.labels SELECT * FROM _rfm_new ORDER BY member_id', s);
+  EXECUTE format('INSERT INTO %I.labels
+                    SELECT member_id, as_of, recency, frequency, monetary, r_score, f_score, m_score, segment,
+                           value_segment, napl, nes, dciu, tier
+                      FROM _rfm_new ORDER BY member_id', s);
   EXECUTE format('REFRESH MATERIALIZED VIEW %1$I.segment_summary; REFRESH MATERIALIZED VIEW %1$I.lifecycle_summary;
                   REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi', s);
-  DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_prev;
+  DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_moves;
   elapsed := clock_timestamp() - started;
 END $$;
 COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
