@@ -15,6 +15,7 @@ OBJS = \
 	src/scoring/breaks.o \
 	src/scoring/segment.o \
 	src/lifecycle/lifecycle.o \
+	src/tiers/tiers.o \
 	src/model/progress.o
 
 # The install script is these fragments, concatenated in this order.
@@ -26,6 +27,7 @@ SQL_PARTS = \
 	src/scoring/labels.sql \
 	src/scoring/scoring_end.sql \
 	src/lifecycle/lifecycle.sql \
+	src/tiers/tiers.sql \
 	src/model/model.sql
 
 DATA_built = rfm--$(EXTVERSION).sql
