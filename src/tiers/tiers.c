@@ -609,16 +609,28 @@ tier_ladder_get(FunctionCallInfo fcinfo, text *policy_text)
 	return ladder;
 }
 
-/* rfm.tier(p, as_of, policy): the tier's name, NULL before the first purchase. */
-Datum
-rfm_tier(PG_FUNCTION_ARGS)
+/*
+ * The arguments (p, as_of, policy) of rfm.tier and rfm.tier_status: the
+ * policy's ladder, or NULL when the member has no purchase by as_of.
+ */
+static TierLadder *
+tier_args(FunctionCallInfo fcinfo, TierResult *res)
 {
 	Purchases  *p = PG_GETARG_PURCHASES_P(0);
 	DateADT		as_of = PG_GETARG_DATEADT(1);
 	TierLadder *ladder = tier_ladder_get(fcinfo, PG_GETARG_TEXT_PP(2));
-	TierResult	res;
 
-	if (!tier_replay(ladder, p, as_of, &res))
+	return tier_replay(ladder, p, as_of, res) ? ladder : NULL;
+}
+
+/* rfm.tier(p, as_of, policy): the tier's name, NULL before the first purchase. */
+Datum
+rfm_tier(PG_FUNCTION_ARGS)
+{
+	TierResult	res;
+	TierLadder *ladder = tier_args(fcinfo, &res);
+
+	if (ladder == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(ladder->tiers[res.tier].name));
 }
@@ -630,15 +642,13 @@ rfm_tier(PG_FUNCTION_ARGS)
 Datum
 rfm_tier_status(PG_FUNCTION_ARGS)
 {
-	Purchases  *p = PG_GETARG_PURCHASES_P(0);
-	DateADT		as_of = PG_GETARG_DATEADT(1);
-	TierLadder *ladder = tier_ladder_get(fcinfo, PG_GETARG_TEXT_PP(2));
 	TierResult	res;
+	TierLadder *ladder = tier_args(fcinfo, &res);
 	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {false, false, false, false, false, false, false};
 
-	if (!tier_replay(ladder, p, as_of, &res))
+	if (ladder == NULL)
 		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "rfm.tier_status must return a composite type");
