@@ -415,6 +415,24 @@ get_span(Interval *iv, const char *column, const char *policy, const char *tier,
 	return s;
 }
 
+/* A span as text independent of IntervalStyle: "1 year 6 months 3 days". */
+static char *
+span_text(TierSpan s)
+{
+	StringInfoData buf;
+	int			parts[3] = {s.months / MONTHS_PER_YEAR, s.months % MONTHS_PER_YEAR, s.days};
+	const char *const units[3] = {"year", "month", "day"};
+
+	initStringInfo(&buf);
+	for (int i = 0; i < 3; i++)
+		if (parts[i] != 0)
+			appendStringInfo(&buf, "%s%d %s%s", buf.len > 0 ? " " : "", parts[i], units[i],
+							 parts[i] == 1 ? "" : "s");
+	if (buf.len == 0)
+		appendStringInfoString(&buf, "0 days");
+	return buf.data;
+}
+
 /* Error for a setting that differs between two tiers of a policy. */
 static void
 mixed_setting(const char *policy, const char *column, const char *tier1, const char *v1,
@@ -544,7 +562,7 @@ load_ladder(MemoryContext cxt, const char *policy)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("review_every '%s' of policy \"%s\" has no calendar boundaries",
-							SPI_getvalue(SPI_tuptable->vals[0], desc, 11), policy),
+							span_text(r), policy),
 					 errhint("Calendar reviews need whole years, or months that divide a year ('1 month', '3 months', '6 months'), "
 							 "or days ('7 days' = every Monday).")));
 	}
@@ -554,8 +572,7 @@ load_ladder(MemoryContext cxt, const char *policy)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("grace '%s' of policy \"%s\" is not shorter than review_every '%s'",
-						SPI_getvalue(SPI_tuptable->vals[0], desc, 13), policy,
-						SPI_getvalue(SPI_tuptable->vals[0], desc, 11)),
+						span_text(ladder->grace), policy, span_text(ladder->review)),
 				 errhint("A grace period postpones a downgrade within one review period: make it shorter.")));
 	/* the one-line description of rfm.tier_check */
 	{
@@ -572,10 +589,10 @@ load_ladder(MemoryContext cxt, const char *policy)
 			appendStringInfoChar(&buf, ')');
 		}
 		appendStringInfo(&buf, "; net spend in a rolling %s; %s review every %s",
-						 SPI_getvalue(tup, desc, 10), SPI_getvalue(tup, desc, 7),
-						 SPI_getvalue(tup, desc, 11));
+						 span_text(ladder->window), SPI_getvalue(tup, desc, 7),
+						 span_text(ladder->review));
 		if (ladder->grace.months > 0 || ladder->grace.days > 0)
-			appendStringInfo(&buf, ", grace %s", SPI_getvalue(tup, desc, 13));
+			appendStringInfo(&buf, ", grace %s", span_text(ladder->grace));
 		if (ladder->one_step_down)
 			appendStringInfoString(&buf, ", one step down at most");
 		ladder->summary = buf.data;
