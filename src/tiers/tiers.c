@@ -526,14 +526,14 @@ load_ladder(MemoryContext cxt, const char *policy)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("entry tier \"%s\" (rank %d) of policy \"%s\" has a threshold",
 							t->name, t->rank, policy),
-					 errdetail("Its min_spend is %g and its min_orders is %s.", t->min_spend,
+					 errdetail("Its min_spend is %.15g and its min_orders is %s.", t->min_spend,
 							   t->min_orders >= 0 ? SPI_getvalue(tup, desc, 4) : "NULL"),
 					 errhint("The tier of the lowest rank is the entry tier every member starts in on the first purchase: "
 							 "set its min_spend to 0 and its min_orders to NULL.")));
 		if (i > 0 && !(t->min_spend > ladder->tiers[i - 1].min_spend))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("min_spend of policy \"%s\" does not increase with rank: tier \"%s\" (rank %d) needs %g, tier \"%s\" (rank %d) needs %g",
+					 errmsg("min_spend of policy \"%s\" does not increase with rank: tier \"%s\" (rank %d) needs %.15g, tier \"%s\" (rank %d) needs %.15g",
 							policy, ladder->tiers[i - 1].name, ladder->tiers[i - 1].rank,
 							ladder->tiers[i - 1].min_spend, t->name, t->rank, t->min_spend),
 					 errhint("A higher rank needs a higher min_spend; exactly one tier (the lowest rank) has min_spend 0.")));
@@ -583,7 +583,7 @@ load_ladder(MemoryContext cxt, const char *policy)
 		appendStringInfo(&buf, "%s: %s", policy, ladder->tiers[0].name);
 		for (int i = 1; i < ladder->ntiers; i++)
 		{
-			appendStringInfo(&buf, " < %s (%g", ladder->tiers[i].name, ladder->tiers[i].min_spend);
+			appendStringInfo(&buf, " < %s (%.15g", ladder->tiers[i].name, ladder->tiers[i].min_spend);
 			if (ladder->tiers[i].min_orders >= 0)
 				appendStringInfo(&buf, " or %d orders", ladder->tiers[i].min_orders);
 			appendStringInfoChar(&buf, ')');
