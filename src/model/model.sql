@@ -354,6 +354,7 @@ DECLARE
   fallback float8;
   rb float8[]; fb float8[]; mb float8[];
   ref_r float8; ref_f float8; ref_m float8;
+  revenue float8;
   score_sql text;
   rid bigint;
   k record;
@@ -427,14 +428,19 @@ BEGIN
     DROP TABLE _rfm_touched;
   END IF;
 
-  -- 2. everyone with a purchase by as_of is labelled
+  -- 2. everyone with a purchase by as_of is labelled. One pass over the states computes everything that
+  -- needs them: R/F/M, NAPL, and the NES stage of repeat buyers (one-time buyers' NES depends on the
+  -- fallback cycle, known only after this pass).
   EXECUTE format('CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS
-    SELECT member_id, purchases AS p, rfm.recency(purchases, $1) AS recency,
+    SELECT member_id, rfm.recency(purchases, $1) AS recency,
            rfm.frequency(purchases, $1, $2) AS frequency, rfm.monetary(purchases, $1, $2) AS monetary,
            rfm.purchase_days(purchases, $1) AS days,
            rfm.last_purchase(purchases, $1) - rfm.first_purchase(purchases, $1) AS span,
-           CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev
-      FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s) USING as_of, win, since_prev;
+           CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev,
+           rfm.napl(purchases, $1, $4) AS napl,
+           CASE WHEN rfm.purchase_days(purchases, $1) >= 2 THEN rfm.nes(purchases, $1, 1, $5, $6) END AS repeat_nes
+      FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s)
+    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle;
   GET DIAGNOSTICS members = ROW_COUNT;
   PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
   IF fallback IS NULL THEN
@@ -442,13 +448,12 @@ BEGIN
       FROM _rfm_base WHERE days >= 2;
     fallback := coalesce(fallback, 30);
   END IF;
+  SELECT avg(recency), avg(frequency), avg(monetary), sum(monetary) INTO ref_r, ref_f, ref_m, revenue FROM _rfm_base;
   IF jsonb_typeof(vref) = 'object' THEN
     ref_r := (vref ->> 'recency')::float8; ref_f := (vref ->> 'frequency')::float8; ref_m := (vref ->> 'monetary')::float8;
   ELSIF vref #>> '{}' = 'median' THEN
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recency), percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency),
            percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) INTO ref_r, ref_f, ref_m FROM _rfm_base;
-  ELSE
-    SELECT avg(recency), avg(frequency), avg(monetary) INTO ref_r, ref_f, ref_m FROM _rfm_base;
   END IF;
   IF scoring = 'quantile' THEN
     SELECT rfm.breaks(recency, bins), rfm.breaks(frequency, bins), rfm.breaks(monetary, bins)
@@ -471,36 +476,17 @@ BEGIN
     SELECT member_id, $1::date AS as_of, recency, frequency, monetary, r_score, f_score, m_score,
            rfm.segment(r_score, f_score, m_score, $7) AS segment,
            rfm.value_segment(recency < $8, frequency >= $9, monetary >= $10) AS value_segment,
-           rfm.napl(p, $1, $11) AS napl, rfm.nes(p, $1, $12, $13, $14) AS nes,
+           napl,
+           coalesce(repeat_nes, CASE WHEN recency <= $12 * $11 THEN ''N'' WHEN recency <= $13 * $11 THEN ''S1''
+                                     WHEN recency <= $14 * $11 THEN ''S2'' ELSE ''S3'' END::rfm.nes_stage) AS nes,
            NULL::text AS dciu, NULL::text AS tier, since_prev
       FROM (SELECT b.*, %s FROM _rfm_base b) x', score_sql)
-    USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, napl_w, fallback, nes_mult, nes_cycle;
+    USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3];
   ANALYZE _rfm_new;
 
-  -- 3. every (previous labels, new labels) combination with its members and their spend in between: the
-  -- source of the flow and of the KPIs that compare two refreshes. The previous refresh's labels are the
-  -- labels table, unless this refresh replaces that day's: then they come from the history.
-  EXECUTE format($q$
-    CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
-    SELECT p.member_id IS NOT NULL AS was, n.member_id IS NOT NULL AS is_now,
-           p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
-           p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes,
-           count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
-      FROM (%s) p FULL JOIN _rfm_new n ON n.member_id = p.member_id
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10$q$,
-    CASE WHEN last_as_of < as_of THEN format('SELECT member_id, segment, value_segment, napl, nes FROM %I.labels', s)
-         ELSE format('SELECT member_id, segment, value_segment, napl, nes FROM %I.label_history
-                       WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)', s) END)
-    USING prev_as_of;
-
-  -- 4. history: members whose labels differ from the last refresh's (the open history rows, i.e. labels)
+  -- 3. history: members whose labels differ from the last refresh's (the labels table holds them, as do
+  -- the open history rows)
   PERFORM rfm._progress(name, 'recording label changes');
-  IF as_of = last_as_of THEN
-    -- the refresh of that day is replaced; history rows it opened are replaced below
-    EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
-                    DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
-                    DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
-  END IF;
   EXECUTE format('CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
     SELECT coalesce(n.member_id, h.member_id) AS member_id, n.member_id IS NOT NULL AS present
       FROM _rfm_new n FULL JOIN %I.labels h ON h.member_id = n.member_id
@@ -509,9 +495,52 @@ BEGIN
            IS DISTINCT FROM (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)', s);
   GET DIAGNOSTICS changed = ROW_COUNT;
   ANALYZE _rfm_changed;
-  -- a changed member's open row is closed at as_of, or replaced if it was opened at as_of (same-day refresh)
-  EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
-                   WHERE h.member_id = c.member_id AND h.valid_to IS NULL AND h.valid_from = $1', s) USING as_of;
+
+  -- 4. every (previous labels, new labels) combination with its members and their spend in between: the
+  -- source of the flow and of the KPIs that compare two refreshes. When the last refresh is the previous
+  -- one, its labels are the labels table and only the changed members can have moved: the others count
+  -- as staying where they are. A refresh that replaces that day's compares with the one before, from the
+  -- history.
+  IF last_as_of < as_of THEN
+    EXECUTE format($q$
+      CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
+      SELECT was, is_now, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes,
+             sum(members) AS members, sum(revenue) AS revenue
+        FROM (SELECT true AS was, true AS is_now, n.segment AS f_segment, n.segment AS t_segment,
+                     n.value_segment AS f_value, n.value_segment AS t_value, n.napl AS f_napl, n.napl AS t_napl,
+                     n.nes AS f_nes, n.nes AS t_nes, count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
+                FROM _rfm_new n WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = n.member_id)
+               GROUP BY 3, 4, 5, 6, 7, 8, 9, 10
+              UNION ALL
+              SELECT p.member_id IS NOT NULL, n.member_id IS NOT NULL, p.segment, n.segment, p.value_segment,
+                     n.value_segment, p.napl, n.napl, p.nes, n.nes, count(*), coalesce(sum(n.since_prev), 0)
+                FROM _rfm_changed c LEFT JOIN %1$I.labels p ON p.member_id = c.member_id
+                     LEFT JOIN _rfm_new n ON n.member_id = c.member_id
+               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) u
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10$q$, s);
+  ELSE
+    EXECUTE format($q$
+      CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
+      SELECT p.member_id IS NOT NULL AS was, n.member_id IS NOT NULL AS is_now,
+             p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
+             p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes,
+             count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
+        FROM (SELECT member_id, segment, value_segment, napl, nes FROM %I.label_history
+               WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)) p
+        FULL JOIN _rfm_new n ON n.member_id = p.member_id
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10$q$, s)
+      USING prev_as_of;
+  END IF;
+
+  -- the history proper: a changed member's open row is closed at as_of, or replaced if it was opened at
+  -- as_of (a refresh on the day of the last one replaces that refresh)
+  IF as_of = last_as_of THEN
+    EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+                    DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+                    DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
+    EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
+                     WHERE h.member_id = c.member_id AND h.valid_to IS NULL AND h.valid_from = $1', s) USING as_of;
+  END IF;
   EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
                    WHERE h.member_id = c.member_id AND h.valid_to IS NULL', s) USING as_of;
   -- sorted by member id, so that index insertions are sequential
@@ -527,7 +556,7 @@ BEGIN
                                 p_to_a_rate, top20_revenue_share)
     SELECT $1, $2, $3, clock_timestamp(), $4, $5, $6, $7,
            jsonb_build_object('recency', $8, 'frequency', $9, 'monetary', $10),
-           (SELECT sum(monetary) FROM _rfm_new),
+           $11,
            coalesce(sum(members) FILTER (WHERE t_napl IN ('N', 'A')), 0)
              / nullif(sum(members) FILTER (WHERE t_napl IS NOT NULL), 0),
            coalesce(sum(members) FILTER (WHERE t_napl IN ('A', 'P')), 0)
@@ -538,21 +567,24 @@ BEGIN
              / nullif(sum(members) FILTER (WHERE f_napl = 'N'), 0),
            coalesce(sum(members) FILTER (WHERE f_napl = 'P' AND t_napl = 'A'), 0)
              / nullif(sum(members) FILTER (WHERE f_napl = 'P'), 0),
-           (SELECT sum(monetary) FROM (SELECT monetary FROM _rfm_new ORDER BY monetary DESC
-                                        LIMIT (SELECT ceil(0.2 * count(*)) FROM _rfm_new)) t)
-             / nullif((SELECT sum(monetary) FROM _rfm_new), 0)
+           (SELECT sum(monetary) FROM (SELECT monetary FROM _rfm_new ORDER BY monetary DESC LIMIT ceil(0.2 * $4)) t)
+             / nullif($11, 0)
       FROM _rfm_moves
     RETURNING refresh_id$q$, s)
     INTO rid
-    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m;
-  FOR k IN SELECT * FROM (VALUES ('recency', 'r_score', rb), ('frequency', 'f_score', fb), ('monetary', 'm_score', mb)) d(dimension, score, breaks) LOOP
-    EXECUTE format('INSERT INTO %1$I.cutpoints
-                    SELECT $1, $2, $3, array_agg(coalesce(x.n, 0) ORDER BY g.score)
-                      FROM generate_series(1, $4) g(score)
-                      LEFT JOIN (SELECT %2$I AS score, count(*) AS n FROM _rfm_new GROUP BY 1) x ON x.score = g.score',
-                   s, k.score)
-      USING rid, k.dimension, k.breaks, bins;
-  END LOOP;
+    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue;
+  -- members per score of the three dimensions in one pass
+  EXECUTE format($q$
+    INSERT INTO %1$I.cutpoints
+    SELECT $1, d.dimension, d.breaks, array_agg(coalesce(x.n, 0) ORDER BY g.score)
+      FROM (VALUES ('recency', $2::float8[]), ('frequency', $3), ('monetary', $4)) d(dimension, breaks)
+      CROSS JOIN generate_series(1, $5) g(score)
+      LEFT JOIN (SELECT CASE WHEN GROUPING(r_score) = 0 THEN 'recency' WHEN GROUPING(f_score) = 0 THEN 'frequency'
+                             ELSE 'monetary' END AS dimension, coalesce(r_score, f_score, m_score) AS score, count(*) AS n
+                   FROM _rfm_new GROUP BY GROUPING SETS ((r_score), (f_score), (m_score))) x
+        ON x.dimension = d.dimension AND x.score = g.score
+     GROUP BY d.dimension, d.breaks$q$, s)
+    USING rid, rb, fb, mb, bins;
   EXECUTE format($q$
     INSERT INTO %1$I.transitions
     SELECT $1, d.dimension, d.from_label, d.to_label, sum(mv.members), sum(mv.revenue)
