@@ -53,7 +53,10 @@ INSERT INTO rfm.model_option VALUES
   ('napl_window', '"3 months"', 'NAPL window'),
   ('nes_multipliers', '[1, 2, 3]', 'NES multipliers of the cycle (e.g. [2, 2.5, 3])'),
   ('nes_cycle', '"mean"', 'NES cycle: mean or median gap'),
-  ('nes_fallback', 'null', 'NES cycle of one-time buyers in days; null = the median cycle of the repeat buyers');
+  ('nes_fallback', 'null', 'NES cycle of one-time buyers in days; null = the median cycle of the repeat buyers'),
+  ('tier_policy', 'null', 'policy of rfm.tier_rule for the tier label (e.g. "example"); null = no tiers'),
+  ('tier_upgrade_gap', '50', 'tier_watch lists a member as near_upgrade when the spend that reaches the next tier is at most this'),
+  ('tier_risk_horizon', '"30 days"', 'tier_watch lists a member as at_risk when short of the spend that keeps the tier at a review within this interval (null = any review)');
 GRANT SELECT ON rfm.model_option TO PUBLIC;
 
 -- The model row of name, or an error that lists the models the caller sees.
@@ -122,6 +125,12 @@ BEGIN
           IF v #>> '{}' NOT IN ('mean', 'median') THEN RAISE EXCEPTION 'unknown'; END IF;
         WHEN 'nes_fallback' THEN
           IF NOT (v #>> '{}')::float8 > 0 THEN RAISE EXCEPTION 'not positive'; END IF;
+        WHEN 'tier_policy' THEN
+          IF jsonb_typeof(v) <> 'string' THEN RAISE EXCEPTION 'not a name'; END IF;
+        WHEN 'tier_upgrade_gap' THEN
+          IF NOT (v #>> '{}')::float8 >= 0 THEN RAISE EXCEPTION 'negative'; END IF;
+        WHEN 'tier_risk_horizon' THEN
+          IF (v #>> '{}')::interval < interval '0' THEN RAISE EXCEPTION 'negative'; END IF;
       END CASE;
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION 'invalid value % for model option "%"', v, k
@@ -129,6 +138,10 @@ BEGIN
               HINT = (SELECT description FROM rfm.model_option WHERE name = k);
     END;
   END LOOP;
+  -- the tier policy must exist and be valid (its own error lists the policies)
+  IF options ->> 'tier_policy' IS NOT NULL THEN
+    PERFORM rfm.tier_check(options ->> 'tier_policy');
+  END IF;
   IF options ->> 'scoring' = 'fixed' AND NOT (options ? 'r_breaks' AND options ? 'f_breaks' AND options ? 'm_breaks') THEN
     RAISE EXCEPTION 'scoring "fixed" needs the options r_breaks, f_breaks and m_breaks'
       USING ERRCODE = 'invalid_parameter_value', HINT = 'For example "r_breaks": [30, 90, 180, 365].';
@@ -231,6 +244,10 @@ BEGIN
       refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL, from_label text NOT NULL,
       to_label text NOT NULL, members bigint NOT NULL, revenue double precision NOT NULL,
       PRIMARY KEY (refresh_id, dimension, from_label, to_label));
+    CREATE TABLE %1$I.tier_watch (
+      member_id %2$s PRIMARY KEY, watch text NOT NULL, tier text NOT NULL, since date, next_review date,
+      qualifying_spend double precision, spend_to_keep double precision, next_tier text, spend_to_upgrade double precision);
+    COMMENT ON TABLE %1$I.tier_watch IS 'Members at risk of losing their tier at a review soon (at_risk) or close to the next tier (near_upgrade) at the last refresh, with their rfm.tier_status (model %3$s, option tier_policy)';
     COMMENT ON TABLE %1$I.transitions IS 'Members moving between labels from the previous refresh to each refresh, with (entered) and (exited), and their net spend in between (model %3$s)';
   $f$, s, member_type, name, source);
 
@@ -355,6 +372,7 @@ DECLARE
   rb float8[]; fb float8[]; mb float8[];
   ref_r float8; ref_f float8; ref_m float8;
   revenue float8;
+  tier_policy text;
   score_sql text;
   rid bigint;
   k record;
@@ -403,6 +421,7 @@ BEGIN
   nes_mult := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'nes_multipliers'))::float8);
   nes_cycle := rfm._option(m, 'nes_cycle') #>> '{}';
   fallback := (rfm._option(m, 'nes_fallback') #>> '{}')::float8;
+  tier_policy := rfm._option(m, 'tier_policy') #>> '{}';
 
   -- 1. member states: all of them, or only the members touched since the last refresh
   IF "full" OR m.needs_full THEN
@@ -438,9 +457,10 @@ BEGIN
            rfm.last_purchase(purchases, $1) - rfm.first_purchase(purchases, $1) AS span,
            CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev,
            rfm.napl(purchases, $1, $4) AS napl,
-           CASE WHEN rfm.purchase_days(purchases, $1) >= 2 THEN rfm.nes(purchases, $1, 1, $5, $6) END AS repeat_nes
+           CASE WHEN rfm.purchase_days(purchases, $1) >= 2 THEN rfm.nes(purchases, $1, 1, $5, $6) END AS repeat_nes,
+           CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st
       FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s)
-    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle;
+    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy;
   GET DIAGNOSTICS members = ROW_COUNT;
   PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
   IF fallback IS NULL THEN
@@ -479,7 +499,7 @@ BEGIN
            napl,
            coalesce(repeat_nes, CASE WHEN recency <= $12 * $11 THEN ''N'' WHEN recency <= $13 * $11 THEN ''S1''
                                      WHEN recency <= $14 * $11 THEN ''S2'' ELSE ''S3'' END::rfm.nes_stage) AS nes,
-           NULL::text AS dciu, NULL::text AS tier, since_prev
+           NULL::text AS dciu, (tier_st).tier AS tier, since_prev
       FROM (SELECT b.*, %s FROM _rfm_base b) x', score_sql)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3];
   ANALYZE _rfm_new;
@@ -504,31 +524,32 @@ BEGIN
   IF last_as_of < as_of THEN
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
-      SELECT was, is_now, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes,
+      SELECT was, is_now, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes, f_tier, t_tier,
              sum(members) AS members, sum(revenue) AS revenue
         FROM (SELECT true AS was, true AS is_now, n.segment AS f_segment, n.segment AS t_segment,
                      n.value_segment AS f_value, n.value_segment AS t_value, n.napl AS f_napl, n.napl AS t_napl,
-                     n.nes AS f_nes, n.nes AS t_nes, count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
+                     n.nes AS f_nes, n.nes AS t_nes, n.tier AS f_tier, n.tier AS t_tier,
+                     count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
                 FROM _rfm_new n WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = n.member_id)
-               GROUP BY 3, 4, 5, 6, 7, 8, 9, 10
+               GROUP BY 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
               UNION ALL
               SELECT p.member_id IS NOT NULL, n.member_id IS NOT NULL, p.segment, n.segment, p.value_segment,
-                     n.value_segment, p.napl, n.napl, p.nes, n.nes, count(*), coalesce(sum(n.since_prev), 0)
+                     n.value_segment, p.napl, n.napl, p.nes, n.nes, p.tier, n.tier, count(*), coalesce(sum(n.since_prev), 0)
                 FROM _rfm_changed c LEFT JOIN %1$I.labels p ON p.member_id = c.member_id
                      LEFT JOIN _rfm_new n ON n.member_id = c.member_id
-               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) u
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10$q$, s);
+               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) u
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12$q$, s);
   ELSE
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
       SELECT p.member_id IS NOT NULL AS was, n.member_id IS NOT NULL AS is_now,
              p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
-             p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes,
+             p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes, p.tier AS f_tier, n.tier AS t_tier,
              count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
-        FROM (SELECT member_id, segment, value_segment, napl, nes FROM %I.label_history
+        FROM (SELECT member_id, segment, value_segment, napl, nes, tier FROM %I.label_history
                WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)) p
         FULL JOIN _rfm_new n ON n.member_id = p.member_id
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10$q$, s)
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12$q$, s)
       USING prev_as_of;
   END IF;
 
@@ -590,11 +611,13 @@ BEGIN
     SELECT $1, d.dimension, d.from_label, d.to_label, sum(mv.members), sum(mv.revenue)
       FROM _rfm_moves mv,
            LATERAL (VALUES ('segment', mv.f_segment, mv.t_segment), ('value_segment', mv.f_value, mv.t_value),
-                           ('napl', mv.f_napl::text, mv.t_napl::text), ('nes', mv.f_nes::text, mv.t_nes::text)) v(dimension, f, t),
+                           ('napl', mv.f_napl::text, mv.t_napl::text), ('nes', mv.f_nes::text, mv.t_nes::text),
+                           ('tier', mv.f_tier, mv.t_tier)) v(dimension, f, t),
            LATERAL (SELECT v.dimension, CASE WHEN mv.was THEN coalesce(v.f, '(none)') ELSE '(entered)' END,
                            CASE WHEN mv.is_now THEN coalesce(v.t, '(none)') ELSE '(exited)' END) d(dimension, from_label, to_label)
+     WHERE v.dimension <> 'tier' OR $2 IS NOT NULL
      GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4$q$, s)
-    USING rid;
+    USING rid, tier_policy;
 
   -- 6. labels and the BI views
   PERFORM rfm._progress(name, 'refreshing labels and BI views');
@@ -603,6 +626,14 @@ BEGIN
                     SELECT member_id, as_of, recency, frequency, monetary, r_score, f_score, m_score, segment,
                            value_segment, napl, nes, dciu, tier
                       FROM _rfm_new ORDER BY member_id', s);
+  EXECUTE format('TRUNCATE %1$I.tier_watch;
+                  INSERT INTO %1$I.tier_watch
+                  SELECT member_id, watch, (st).tier, (st).since, (st).next_review, (st).qualifying_spend,
+                         (st).spend_to_keep, (st).next_tier, (st).spend_to_upgrade
+                    FROM (SELECT member_id, tier_st AS st, rfm.tier_watch(tier_st, $1, $2, $3) AS watch
+                            FROM _rfm_base WHERE (tier_st).tier IS NOT NULL) w
+                   WHERE watch IS NOT NULL ORDER BY member_id', s)
+    USING as_of, (rfm._option(m, 'tier_upgrade_gap') #>> '{}')::float8, (rfm._option(m, 'tier_risk_horizon') #>> '{}')::interval;
   EXECUTE format('REFRESH MATERIALIZED VIEW %1$I.segment_summary; REFRESH MATERIALIZED VIEW %1$I.lifecycle_summary;
                   REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi', s);
   DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_moves;
