@@ -15,7 +15,10 @@ OBJS = \
 	src/scoring/breaks.o \
 	src/scoring/segment.o \
 	src/lifecycle/lifecycle.o \
-	src/model/progress.o
+	src/model/progress.o \
+	src/scheduler/cron.o \
+	src/scheduler/launcher.o \
+	src/scheduler/job.o
 
 # The install script is these fragments, concatenated in this order.
 SQL_PARTS = \
@@ -26,12 +29,13 @@ SQL_PARTS = \
 	src/scoring/labels.sql \
 	src/scoring/scoring_end.sql \
 	src/lifecycle/lifecycle.sql \
-	src/model/model.sql
+	src/model/model.sql \
+	src/scheduler/scheduler.sql
 
 DATA_built = rfm--$(EXTVERSION).sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci model
+	purchases_bad_input classify classify_uci model scheduler
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
