@@ -43,6 +43,10 @@ ISOLATION = refresh
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check_iso \
 	--inputdir=$(srcdir)/test/isolation --outputdir=$(CURDIR)/output_iso
 
+# TAP tests with a live server (the scheduler): make prove_installcheck
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
 EXTRA_CLEAN = rfm--$(EXTVERSION).sql tmp_check tmp_check_iso output_iso results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config

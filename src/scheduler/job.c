@@ -18,6 +18,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -106,8 +107,14 @@ rfm_job_main(Datum main_arg)
 	SET_LOCKTAG_RFM_RUN(tag, MyDatabaseId, args.run_id);
 	(void) LockAcquire(&tag, ExclusiveLock, true, false);
 
+	/* DROP EXTENSION rfm may have come between the launch and now */
+	StartTransactionCommand();
+	if (!OidIsValid(get_extension_oid("rfm", true)))
+		proc_exit(0);
+	CommitTransactionCommand();
+
 	activity = psprintf("rfm job run " INT64_FORMAT, args.run_id);
-	if (run_step("UPDATE rfm.job_run SET pid = pg_catalog.pg_backend_pid() "
+	if (run_step("UPDATE rfm.job_run SET pid = pg_catalog.pg_backend_pid(), started = pg_catalog.now() "
 				 "WHERE run_id = $1 AND status = 'running'", args.run_id, activity) == 0)
 		proc_exit(0);			/* no longer running (marked crashed): nothing to do */
 

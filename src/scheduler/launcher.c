@@ -348,8 +348,7 @@ reap_orphan_runs(bool at_startup)
 		run_sql("UPDATE rfm.job_run SET status = 'crashed', ended = now(), message = $2 "
 				"WHERE run_id = $1 AND status = 'running'", 2, types, values, SPI_OK_UPDATE);
 	}
-	step_end();
-	list_free_deep(orphans);
+	step_end();					/* frees the list with the SPI memory */
 }
 
 /* Delete finished runs older than rfm.history_retention. */
@@ -417,8 +416,8 @@ claim_due_runs(long *sleep_ms)
 				"                                  THEN rfm.next_run(j.schedule, due.next_run)"
 				"                                  ELSE rfm.next_run(j.schedule, now()) END"
 				"    FROM due WHERE j.job_id = due.job_id)"
-				" INSERT INTO rfm.job_run (job_id, model, owner, status, ended, message)"
-				" SELECT job_id, model, owner,"
+				" INSERT INTO rfm.job_run (job_id, model, owner, scheduled, status, ended, message)"
+				" SELECT job_id, model, owner, next_run,"
 				"        CASE WHEN can_login THEN 'running' ELSE 'failed' END,"
 				"        CASE WHEN can_login THEN NULL ELSE now() END,"
 				"        CASE WHEN can_login THEN NULL"
@@ -470,9 +469,11 @@ static void
 fail_run(int64 run_id, const char *message)
 {
 	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2] = {Int64GetDatum(run_id), CStringGetTextDatum(message)};
+	Datum		values[2];
 
 	step_begin("rfm launcher: recording a run that could not start");
+	values[0] = Int64GetDatum(run_id);
+	values[1] = CStringGetTextDatum(message);
 	run_sql("UPDATE rfm.job_run SET status = 'failed', ended = now(), message = $2 "
 			"WHERE run_id = $1 AND status = 'running'", 2, types, values, SPI_OK_UPDATE);
 	step_end();
@@ -567,6 +568,7 @@ rfm_launcher_main(Datum main_arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			last_cleanup = 0;	/* apply a new rfm.history_retention now */
 		}
 
 		forget_stopped_workers();

@@ -52,6 +52,7 @@ CREATE TABLE rfm.job_run (
   owner regrole NOT NULL,
   status text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'succeeded', 'failed', 'crashed')),
   pid integer,
+  scheduled timestamptz,
   started timestamptz NOT NULL DEFAULT now(),
   ended timestamptz,
   message text,
@@ -65,6 +66,7 @@ CREATE INDEX job_run_running ON rfm.job_run (model) WHERE status = 'running';
 CREATE INDEX job_run_ended ON rfm.job_run (ended);
 COMMENT ON TABLE rfm.job_run IS 'Runs of scheduled refreshes: running, succeeded, failed (with the error) or crashed, with the refresh''s counts; kept for rfm.history_retention';
 COMMENT ON COLUMN rfm.job_run.status IS 'running, succeeded, failed (message is the error) or crashed (the worker or the server stopped during the run)';
+COMMENT ON COLUMN rfm.job_run.scheduled IS 'The time the run was due (NULL for rfm.run_job); started - scheduled is how late it started';
 COMMENT ON COLUMN rfm.job_run.pid IS 'Process id of the backend that ran the refresh';
 COMMENT ON COLUMN rfm.job_run.elapsed IS 'Duration of the refresh as rfm.refresh reported it';
 COMMENT ON INDEX rfm.job_run_job_started IS 'Runs of a job in time order';
