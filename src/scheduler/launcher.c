@@ -56,6 +56,8 @@ static bool rfm_scheduler_enabled = true;
 #define MAX_SLEEP_MS (3600 * 1000L)
 /* After a failed connection to rfm.database, wait this long before retrying. */
 #define RECONNECT_DELAY_MS (60 * 1000L)
+/* After an error in a step, wait this long before trying again. */
+#define RETRY_DELAY_MS (60 * 1000L)
 
 /* Shared state: where to wake the launcher. */
 typedef struct RfmSchedulerShared
@@ -583,19 +585,40 @@ rfm_launcher_main(Datum main_arg)
 		}
 		else
 		{
-			List	   *runs;
+			List	   *runs = NIL;
 
 			said_missing = false;
-			reap_orphan_runs(!reaped_at_startup);
-			reaped_at_startup = true;
-			if (TimestampDifferenceExceeds(last_cleanup, GetCurrentTimestamp(), 60 * 1000))
+
+			/*
+			 * An error here (say, a library newer than the installed
+			 * extension's tables) is logged and retried a minute later: the
+			 * launcher does not exit, so it cannot loop on restarts.
+			 */
+			PG_TRY();
 			{
-				delete_old_runs();
-				last_cleanup = GetCurrentTimestamp();
+				reap_orphan_runs(!reaped_at_startup);
+				reaped_at_startup = true;
+				if (TimestampDifferenceExceeds(last_cleanup, GetCurrentTimestamp(), 60 * 1000))
+				{
+					delete_old_runs();
+					last_cleanup = GetCurrentTimestamp();
+				}
+				runs = claim_due_runs(&sleep_ms);
+				start_runs(runs);
+				list_free_deep(runs);
 			}
-			runs = claim_due_runs(&sleep_ms);
-			start_runs(runs);
-			list_free_deep(runs);
+			PG_CATCH();
+			{
+				MemoryContextSwitchTo(TopMemoryContext);
+				EmitErrorReport();
+				FlushErrorState();
+				AbortCurrentTransaction();
+				ereport(LOG,
+						(errmsg("rfm launcher: retrying in %ld seconds", RETRY_DELAY_MS / 1000)));
+				runs = NIL;
+				sleep_ms = RETRY_DELAY_MS;
+			}
+			PG_END_TRY();
 			if (runs != NIL)
 				continue;		/* look again: more may be due */
 		}
