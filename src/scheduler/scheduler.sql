@@ -38,7 +38,7 @@ ALTER TABLE rfm.job ENABLE ROW LEVEL SECURITY;
 CREATE POLICY job_owner ON rfm.job
   USING (pg_catalog.pg_has_role(owner, 'USAGE'))
   WITH CHECK (pg_catalog.pg_has_role(owner, 'USAGE')
-              AND EXISTS (SELECT FROM rfm.model m WHERE m.name = model AND m.owner = job.owner));
+              AND EXISTS (SELECT FROM rfm.model m WHERE m.name = job.model AND m.owner = job.owner));
 GRANT SELECT, INSERT, UPDATE, DELETE ON rfm.job TO PUBLIC;
 COMMENT ON SEQUENCE rfm.job_job_id_seq IS 'Job ids of rfm.job';
 GRANT USAGE ON SEQUENCE rfm.job_job_id_seq TO PUBLIC;

@@ -33,6 +33,7 @@ SET ROLE shop;
 SET client_min_messages = warning;
 SELECT rfm.create_model('good', 'orders');
 SELECT rfm.create_model('bad', 'orders_b');
+SELECT rfm.create_model('second', 'orders');
 CREATE FUNCTION rfm_good.note() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN INSERT INTO public.who_wrote (role) VALUES (current_user); RETURN NULL; END $$;
 CREATE TRIGGER note AFTER INSERT ON rfm_good.labels FOR EACH STATEMENT EXECUTE FUNCTION rfm_good.note();
@@ -76,8 +77,9 @@ my $late = $node->safe_psql('postgres',
 	"SELECT max(extract(epoch FROM started - scheduled)) FROM rfm.job_run WHERE model = 'good' AND started > '$t0'");
 note("latest start of the healthy job: $late s after its due time");
 cmp_ok($late, '<', 5, 'the healthy job starts on time (within 5 s of its due time)');
-is( $node->safe_psql('postgres',
-		"SELECT count(*) FROM (SELECT model FROM rfm.job_run WHERE status = 'running' GROUP BY model HAVING count(*) > 1) m"),
+my $overlaps = "SELECT count(*) FROM rfm.job_run a JOIN rfm.job_run b ON a.run_id < b.run_id "
+  . "AND a.started < b.ended AND b.started < a.ended";
+is($node->safe_psql('postgres', "$overlaps AND a.model = b.model"),
 	'0', 'never two runs of one model at once');
 as_shop("SELECT rfm.unschedule('bad')");
 
@@ -114,8 +116,8 @@ ok( $node->poll_query_until('postgres',
 my $crashed_run = $node->safe_psql('postgres',
 	"SELECT run_id FROM rfm.job_run WHERE model = 'good' AND status = 'running'");
 # Keep the scheduler off after the restart, so the labels can be compared
-# before the next run.
-$node->safe_psql('postgres', "ALTER SYSTEM SET rfm.scheduler = off");
+# before the next run; after it, one worker at most.
+$node->safe_psql('postgres', "ALTER SYSTEM SET rfm.scheduler = off; ALTER SYSTEM SET rfm.max_workers = 1");
 $node->stop('immediate');
 $locker->{run}->kill_kill;
 $node->start;
@@ -132,6 +134,21 @@ ok( $node->poll_query_until('postgres',
 	'the next run succeeds');
 is($node->safe_psql('postgres', "SELECT count(*) FROM rfm_good.labels WHERE member_id > 1000"),
 	'10', 'and its labels include the orders added before the crash');
+
+# rfm.max_workers = 1 with two jobs due at the same times: they take turns.
+as_shop("SELECT rfm.schedule('second', '1 second')");
+$node->poll_query_until('postgres', "SELECT count(next_run) = 2 FROM rfm.job")
+  or die 'the launcher did not compute the next run';
+$node->safe_psql('postgres',
+	"UPDATE rfm.job SET next_run = date_trunc('second', now()) + interval '2 seconds'");
+ok( $node->poll_query_until('postgres',
+		"SELECT count(DISTINCT model) = 2 AND bool_and(n >= 3) FROM "
+		  . "(SELECT model, count(*) n FROM rfm.job_run WHERE run_id > $crashed_run AND status = 'succeeded' GROUP BY model) c"),
+	'with rfm.max_workers = 1 both jobs run');
+is($node->safe_psql('postgres', "$overlaps WHERE a.run_id > $crashed_run"),
+	'0', 'with rfm.max_workers = 1 no two runs overlap');
+as_shop("SELECT rfm.unschedule('second')");
+$node->safe_psql('postgres', "ALTER SYSTEM RESET rfm.max_workers; SELECT pg_reload_conf()");
 
 # rfm.history_retention: after a reload the launcher deletes the finished
 # runs older than it.
