@@ -13,9 +13,9 @@
  *	  - run history older than rfm.history_retention is deleted;
  *	  - due jobs get a "running" rfm.job_run row and their next run time,
  *		committed before their worker starts; a model never has two runs;
- *	  - it sleeps until the next job is due, or until rfm.schedule,
- *		rfm.unschedule, CREATE EXTENSION rfm or a finishing worker sets its
- *		latch.
+ *	  - it sleeps until the next job is due, or until a committed change to
+ *		rfm.job, CREATE EXTENSION rfm, a finishing worker or a reload sets
+ *		its latch.
  * Without the extension in rfm.database it says so once and waits.
  *
  *-------------------------------------------------------------------------
@@ -24,6 +24,7 @@
 
 #include "access/xact.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -45,6 +46,7 @@
 #include "scheduler.h"
 
 PG_FUNCTION_INFO_V1(rfm_wake_scheduler);
+PG_FUNCTION_INFO_V1(rfm_job_changed);
 
 /* Settings (GUCs) */
 static char *rfm_database = NULL;
@@ -75,6 +77,9 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 /* A wake-up of the launcher to send when this transaction commits. */
 static bool wake_at_commit = false;
 static bool xact_callback_registered = false;
+
+/* This process is the launcher. */
+static bool am_launcher = false;
 
 /* A worker this launcher started, until it exits. */
 typedef struct LaunchedRun
@@ -211,20 +216,50 @@ scheduler_xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * rfm._wake_scheduler(): wake the launcher when the calling transaction
- * commits, so it sees a changed rfm.job at once.  Does nothing without a
- * preloaded launcher.
+ * Wake the launcher when the current transaction commits, so that it sees a
+ * changed rfm.job at once (not before the commit, when it could not see it).
+ * The launcher's own changes need no wake-up.
  */
-Datum
-rfm_wake_scheduler(PG_FUNCTION_ARGS)
+static void
+wake_launcher_at_commit(void)
 {
+	if (am_launcher)
+		return;
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(scheduler_xact_callback, NULL);
 		xact_callback_registered = true;
 	}
 	wake_at_commit = true;
+}
+
+/*
+ * rfm._wake_scheduler(): wake the launcher when the calling transaction
+ * commits (CREATE EXTENSION rfm calls it).  Does nothing without a
+ * preloaded launcher.
+ */
+Datum
+rfm_wake_scheduler(PG_FUNCTION_ARGS)
+{
+	wake_launcher_at_commit();
 	PG_RETURN_VOID();
+}
+
+/*
+ * rfm._job_changed(): statement trigger on rfm.job; any change to the jobs
+ * (rfm.schedule, rfm.unschedule, UPDATE ... SET active) wakes the launcher
+ * at commit.
+ */
+Datum
+rfm_job_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("rfm._job_changed() called outside a trigger"),
+				 errhint("It is the trigger of rfm.job; change rfm.job to use it.")));
+	wake_launcher_at_commit();
+	return PointerGetDatum(NULL);
 }
 
 /* Forget this launcher's latch when it exits. */
@@ -535,6 +570,7 @@ rfm_launcher_main(Datum main_arg)
 	bool		reaped_at_startup = false;
 	TimestampTz last_cleanup = 0;
 
+	am_launcher = true;
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();

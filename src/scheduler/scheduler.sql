@@ -19,6 +19,13 @@ CREATE FUNCTION rfm._wake_scheduler() RETURNS void
   AS 'MODULE_PATHNAME', 'rfm_wake_scheduler' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION rfm._wake_scheduler() IS
   'Internal: wake the scheduler''s launcher when the current transaction commits';
+REVOKE ALL ON FUNCTION rfm._wake_scheduler() FROM PUBLIC;
+
+CREATE FUNCTION rfm._job_changed() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'rfm_job_changed' LANGUAGE C;
+COMMENT ON FUNCTION rfm._job_changed() IS
+  'Internal: trigger of rfm.job that wakes the launcher when the change commits';
+REVOKE ALL ON FUNCTION rfm._job_changed() FROM PUBLIC;
 
 CREATE TABLE rfm.job (
   job_id bigserial PRIMARY KEY,
@@ -42,6 +49,8 @@ CREATE POLICY job_owner ON rfm.job
 GRANT SELECT, INSERT, UPDATE, DELETE ON rfm.job TO PUBLIC;
 COMMENT ON SEQUENCE rfm.job_job_id_seq IS 'Job ids of rfm.job';
 GRANT USAGE ON SEQUENCE rfm.job_job_id_seq TO PUBLIC;
+CREATE TRIGGER job_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rfm.job
+  FOR EACH STATEMENT EXECUTE FUNCTION rfm._job_changed();
 SELECT pg_catalog.pg_extension_config_dump('rfm.job', '');
 SELECT pg_catalog.pg_extension_config_dump('rfm.job_job_id_seq', '');
 
@@ -131,7 +140,6 @@ BEGIN
     ON CONFLICT ON CONSTRAINT job_model_key
     DO UPDATE SET schedule = excluded.schedule, owner = excluded.owner, active = true, next_run = NULL
     RETURNING j.job_id INTO id;
-  PERFORM rfm._wake_scheduler();
   RETURN id;
 END $$;
 COMMENT ON FUNCTION rfm.schedule(text, text) IS
@@ -147,11 +155,7 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege', HINT = format('Only its owner %s or a superuser can unschedule it.', m.owner);
   END IF;
   DELETE FROM rfm.job j WHERE j.model = unschedule.model;
-  IF NOT FOUND THEN
-    RETURN false;
-  END IF;
-  PERFORM rfm._wake_scheduler();
-  RETURN true;
+  RETURN FOUND;
 END $$;
 COMMENT ON FUNCTION rfm.unschedule(text) IS
   'Stop the scheduled refreshes of a model (its run history stays); false when it had no schedule';

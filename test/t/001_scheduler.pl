@@ -58,6 +58,17 @@ is( $node->safe_psql('postgres',
 		  . "FROM rfm.job_run WHERE model = 'good' AND status = 'succeeded'"),
 	't', 'succeeded runs record the refresh counts, duration and pid');
 
+# A paused job does not run; resuming it (a plain UPDATE of rfm.job) wakes the
+# launcher, which otherwise would sleep for an hour with no active job.
+as_shop("UPDATE rfm.job SET active = false WHERE model = 'good'");
+$node->poll_query_until('postgres', "SELECT count(*) = 0 FROM rfm.job_run WHERE status = 'running'")
+  or die 'a run did not finish';
+my $last_run = $node->safe_psql('postgres', "SELECT max(run_id) FROM rfm.job_run");
+as_shop("UPDATE rfm.job SET active = true WHERE model = 'good'");
+ok( $node->poll_query_until('postgres',
+		"SELECT count(*) >= 1 FROM rfm.job_run WHERE run_id > $last_run AND status = 'succeeded'"),
+	'a resumed job runs again at once');
+
 # 2. A failing job (source dropped) records failed with the message, while the
 # other job keeps running on time.
 as_shop("SELECT rfm.schedule('bad', '1 second')");
