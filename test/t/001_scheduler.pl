@@ -69,6 +69,20 @@ ok( $node->poll_query_until('postgres',
 		"SELECT count(*) >= 1 FROM rfm.job_run WHERE run_id > $last_run AND status = 'succeeded'"),
 	'a resumed job runs again at once');
 
+# Runs missed while the scheduler was off run once, not once per missed time.
+$node->safe_psql('postgres', "ALTER SYSTEM SET rfm.scheduler = off; SELECT pg_reload_conf()");
+$node->poll_query_until('postgres',
+	"SELECT next_run < now() - interval '3 seconds' FROM rfm.job WHERE model = 'good'")
+  or die 'the scheduler did not stop';
+my $resumed = $node->safe_psql('postgres', "SELECT now()");
+$node->safe_psql('postgres', "ALTER SYSTEM RESET rfm.scheduler; SELECT pg_reload_conf()");
+ok( $node->poll_query_until('postgres',
+		"SELECT count(*) >= 2 FROM rfm.job_run WHERE model = 'good' AND status = 'succeeded' AND started > '$resumed'"),
+	'the job runs again when the scheduler is back on');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM rfm.job_run WHERE model = 'good' AND started > '$resumed' AND scheduled < '$resumed'"),
+	'1', 'the 3 or more missed times ran once');
+
 # 2. A failing job (source dropped) records failed with the message, while the
 # other job keeps running on time.
 as_shop("SELECT rfm.schedule('bad', '1 second')");
