@@ -87,8 +87,9 @@ run_step(const char *sql, int64 run_id, const char *activity)
 }
 
 /*
- * Main of a job worker.  SIGTERM ends the run like a cancelled query ends a
- * session: the refresh rolls back and the launcher marks the run crashed.
+ * Main of a job worker.  SIGINT (pg_cancel_backend) cancels the refresh,
+ * which is recorded as failed; SIGTERM (pg_terminate_backend) ends the
+ * worker: the refresh rolls back and the launcher marks the run crashed.
  */
 void
 rfm_job_main(Datum main_arg)
