@@ -16,7 +16,10 @@ OBJS = \
 	src/scoring/segment.o \
 	src/lifecycle/lifecycle.o \
 	src/tiers/tiers.o \
-	src/model/progress.o
+	src/model/progress.o \
+	src/scheduler/cron.o \
+	src/scheduler/launcher.o \
+	src/scheduler/job.o
 
 # The install script is these fragments, concatenated in this order.
 SQL_PARTS = \
@@ -28,18 +31,23 @@ SQL_PARTS = \
 	src/scoring/scoring_end.sql \
 	src/lifecycle/lifecycle.sql \
 	src/tiers/tiers.sql \
-	src/model/model.sql
+	src/model/model.sql \
+	src/scheduler/scheduler.sql
 
 DATA_built = rfm--$(EXTVERSION).sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci tier_timeline tier_cdnow model model_tiers
+	purchases_bad_input classify classify_uci tier_timeline tier_cdnow model model_tiers scheduler
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
 ISOLATION = refresh
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check_iso \
 	--inputdir=$(srcdir)/test/isolation --outputdir=$(CURDIR)/output_iso
+
+# TAP tests with a live server (the scheduler): make prove_installcheck
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
 
 EXTRA_CLEAN = rfm--$(EXTVERSION).sql tmp_check tmp_check_iso output_iso results regression.diffs regression.out
 

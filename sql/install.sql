@@ -14,7 +14,7 @@ SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS object_without_comm
    AND NOT (d.classid = 'pg_type'::regclass AND EXISTS (
          SELECT 1 FROM pg_type t WHERE t.oid = d.objid AND (t.typelem <> 0 AND t.typlen = -1 AND t.typname LIKE '\_%')))
  ORDER BY 1;
--- every function of rfm is parallel safe except the model functions, which write
+-- every function of rfm is parallel safe except the model and scheduler functions, which write
 SELECT p.oid::regprocedure AS not_parallel_safe
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'rfm' AND p.proparallel <> 's'

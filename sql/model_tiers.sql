@@ -3,12 +3,12 @@
 SET extra_float_digits = 0;
 SET DateStyle = ISO;
 SET client_min_messages = warning;
-CREATE TABLE tier_orders AS SELECT member_id, ordered_at, amount FROM cdnow_master;
+CREATE TABLE model_tier_orders AS SELECT member_id, ordered_at, amount FROM cdnow_master;
 
 -- an unknown policy is refused at creation, with the policies there are
-SELECT rfm.create_model('tiers', 'tier_orders', options => '{"tier_policy": "gold_club"}');
-SELECT rfm.create_model('tiers', 'tier_orders', options => '{"tier_policy": 7}');
-SELECT rfm.create_model('tiers', 'tier_orders', options => '{"tier_policy": "example", "tier_upgrade_gap": 25, "tier_risk_horizon": "3 months"}');
+SELECT rfm.create_model('tiers', 'model_tier_orders', options => '{"tier_policy": "gold_club"}');
+SELECT rfm.create_model('tiers', 'model_tier_orders', options => '{"tier_policy": 7}');
+SELECT rfm.create_model('tiers', 'model_tier_orders', options => '{"tier_policy": "example", "tier_upgrade_gap": 25, "tier_risk_horizon": "3 months"}');
 
 -- quarterly refreshes through 1997-1998
 SELECT q::date AS as_of, r.members, r.rebuilt
@@ -55,9 +55,9 @@ SELECT count(*) AS differ FROM (
    SELECT member_id, watch, tier, spend_to_upgrade FROM rfm_tiers.tier_watch)) x;
 
 -- a model without a tier policy has no tier label and no tier flow
-SELECT rfm.create_model('notiers', 'tier_orders');
+SELECT rfm.create_model('notiers', 'model_tier_orders');
 SELECT members FROM rfm.refresh('notiers', '1997-06-30');
 SELECT count(*) FILTER (WHERE tier IS NOT NULL) AS tiered FROM rfm_notiers.labels;
 SELECT count(*) AS tier_flow_rows FROM rfm_notiers.transitions WHERE dimension = 'tier';
 SELECT rfm.drop_model('notiers'), rfm.drop_model('tiers');
-DROP TABLE tier_orders;
+DROP TABLE model_tier_orders;

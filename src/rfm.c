@@ -4,7 +4,7 @@
  *	  Module entry point of the rfm extension: settings.
  *
  * Every SQL function of rfm works without preloading; only the scheduler
- * (added later) needs shared_preload_libraries = 'rfm'.
+ * (src/scheduler) needs shared_preload_libraries = 'rfm'.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,6 +14,7 @@
 #include "utils/guc.h"
 
 #include "rfm.h"
+#include "scheduler/scheduler.h"
 
 #if PG_VERSION_NUM < 150000
 #error "rfm requires PostgreSQL 15 or later"
@@ -59,6 +60,7 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_locale, NULL, NULL);
+	RfmSchedulerInit();
 	MarkGUCPrefixReserved("rfm");
 }
 
