@@ -47,8 +47,8 @@ SELECT count(*) AS members, count(*) FILTER (WHERE (b).x = 0) AS zero_repeaters,
        round(avg((b).monetary) FILTER (WHERE (b).x > 0)::numeric, 2) AS mean_repeat_spend
   FROM (SELECT rfm.btyd(purchases, '1997-09-30') b FROM members) s;
 
-\echo '== a model: monthly refreshes through 1997-1998 (incremental after the first)'
-SELECT rfm.create_model('cdnow', 'orders');
+\echo '== a model: monthly refreshes through 1997-1998 (incremental after the first), with the example tier ladder'
+SELECT rfm.create_model('cdnow', 'orders', options => '{"tier_policy": "example", "tier_upgrade_gap": 25}');
 SELECT (date_trunc('month', d) + interval '1 month - 1 day')::date AS as_of, r.members, r.rebuilt, r.changed
   FROM generate_series(date '1997-01-01', date '1998-06-01', interval '1 month') d,
        LATERAL rfm.refresh('cdnow', (date_trunc('month', d) + interval '1 month - 1 day')::date) r;
@@ -80,3 +80,11 @@ RESET rfm.locale;
 SELECT from_label, to_label, members, share_of_from, round(revenue::numeric) AS revenue
   FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'segment')
  WHERE from_label <> to_label ORDER BY members DESC LIMIT 12;
+
+\echo '== tiers (example ladder: base, silver 100, gold 250, platinum 500 in a rolling year): flow into 1998-06-30'
+SELECT from_label, to_label, members, share_of_from
+  FROM rfm_cdnow.flow WHERE dimension = 'tier' AND from_label <> to_label ORDER BY members DESC;
+\echo '== the lists marketers work from: members at risk of a downgrade soon, or close to the next tier'
+SELECT watch, tier, next_tier, count(*) AS members, round(avg(spend_to_keep)::numeric, 2) AS avg_spend_to_keep,
+       round(avg(spend_to_upgrade)::numeric, 2) AS avg_spend_to_upgrade
+  FROM rfm_cdnow.tier_watch GROUP BY 1, 2, 3 ORDER BY 1, 2;

@@ -5,9 +5,11 @@ SET DateStyle = ISO;
 SET client_min_messages = warning;
 CREATE TABLE model_tier_orders AS SELECT member_id, ordered_at, amount FROM cdnow_master;
 
--- an unknown policy is refused at creation, with the policies there are
+-- an unknown policy is refused at creation (its hint lists the policies there are: docs/tiers.md)
+\set VERBOSITY terse
 SELECT rfm.create_model('tiers', 'model_tier_orders', options => '{"tier_policy": "gold_club"}');
 SELECT rfm.create_model('tiers', 'model_tier_orders', options => '{"tier_policy": 7}');
+\set VERBOSITY default
 SELECT rfm.create_model('tiers', 'model_tier_orders', options => '{"tier_policy": "example", "tier_upgrade_gap": 25, "tier_risk_horizon": "3 months"}');
 
 -- quarterly refreshes through 1997-1998
