@@ -1,0 +1,16 @@
+/*
+ * src/model/model_1_1.sql
+ * What rfm 1.1 changes in the models' catalog. Part of a fresh install and of
+ * the update script from 1.0 alike, so both end with the same catalog.
+ */
+
+-- models created by 1.0 have layout 1: their next refresh brings them to 2 (rfm._upgrade_model)
+ALTER TABLE rfm.model ADD COLUMN layout integer NOT NULL DEFAULT 1;
+ALTER TABLE rfm.model ALTER COLUMN layout SET DEFAULT 2;
+COMMENT ON COLUMN rfm.model.layout IS
+  'Version of the objects in the model''s schema: 1 = created by rfm 1.0 (brought to 2 by its next refresh), 2 = rfm 1.1';
+
+INSERT INTO rfm.model_option VALUES
+  ('tier_policy', 'null', 'policy of rfm.tier_rule for the tier label (e.g. "example"); null = no tiers'),
+  ('tier_upgrade_gap', '50', 'tier_watch lists a member as near_upgrade when the spend that reaches the next tier is at most this'),
+  ('tier_risk_horizon', '"30 days"', 'tier_watch lists a member as at_risk when short of the spend that keeps the tier at a review within this interval (null = any review)');

@@ -1,0 +1,685 @@
+/*
+ * src/model/model_functions.sql
+ * Models: rfm.create_model, change capture, rfm.refresh, label history,
+ * rfm.migration and the BI views, rfm.drop_model.
+ *
+ * Only functions live here: the update script from 1.0 is built from this
+ * file with CREATE OR REPLACE (see the Makefile), so a change here reaches
+ * upgraded installations without being written twice.
+ */
+
+-- The model row of name, or an error that lists the models the caller sees.
+CREATE FUNCTION rfm._model(model_name text) RETURNS rfm.model
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  m rfm.model;
+BEGIN
+  SELECT * INTO m FROM rfm.model WHERE name = model_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'model "%" does not exist', model_name
+      USING ERRCODE = 'undefined_object',
+            HINT = coalesce('Models: ' || (SELECT string_agg(name, ', ' ORDER BY name) FROM rfm.model) || '.',
+                            'Create one with rfm.create_model(name, source).');
+  END IF;
+  RETURN m;
+END $$;
+COMMENT ON FUNCTION rfm._model(text) IS 'Internal: the model row of a name, or an error listing the models';
+
+-- An option of a model: the model's value, else the default.
+CREATE FUNCTION rfm._option(m rfm.model, option text) RETURNS jsonb
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+  RETURN coalesce(m.options -> option, (SELECT default_value FROM rfm.model_option WHERE name = option));
+COMMENT ON FUNCTION rfm._option(rfm.model, text) IS 'Internal: an option of a model, or its default';
+
+-- Validate options: known names and usable values.
+CREATE FUNCTION rfm._check_options(options jsonb) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  k text;
+  v jsonb;
+BEGIN
+  IF jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'model options must be a JSON object, not %', jsonb_typeof(options)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ''{"bins": 5, "napl_window": "90 days"}''.';
+  END IF;
+  FOR k, v IN SELECT * FROM jsonb_each(options) LOOP
+    IF NOT EXISTS (SELECT 1 FROM rfm.model_option WHERE name = k) THEN
+      RAISE EXCEPTION 'unknown model option "%"', k
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Known options: ' || (SELECT string_agg(name, ', ' ORDER BY name) FROM rfm.model_option) || '.';
+    END IF;
+    IF v = 'null' THEN CONTINUE; END IF;
+    BEGIN
+      CASE k
+        WHEN 'window', 'napl_window' THEN
+          IF (v #>> '{}')::interval <= interval '0' THEN RAISE EXCEPTION 'not positive'; END IF;
+        WHEN 'bins' THEN
+          IF (v #>> '{}')::int NOT BETWEEN 2 AND 10 THEN RAISE EXCEPTION 'out of range'; END IF;
+        WHEN 'scoring' THEN
+          IF v #>> '{}' NOT IN ('quantile', 'ntile', 'fixed') THEN RAISE EXCEPTION 'unknown'; END IF;
+        WHEN 'r_breaks', 'f_breaks', 'm_breaks' THEN
+          PERFORM rfm.score(0, ARRAY(SELECT jsonb_array_elements_text(v)::float8));
+        WHEN 'segment_map' THEN
+          IF NOT EXISTS (SELECT 1 FROM rfm.segment_rule WHERE map = v #>> '{}') THEN RAISE EXCEPTION 'unknown map'; END IF;
+        WHEN 'value_reference' THEN
+          IF jsonb_typeof(v) = 'string' THEN
+            IF v #>> '{}' NOT IN ('mean', 'median') THEN RAISE EXCEPTION 'unknown'; END IF;
+          ELSIF (v ->> 'recency')::float8 IS NULL OR (v ->> 'frequency')::float8 IS NULL
+                OR (v ->> 'monetary')::float8 IS NULL THEN
+            RAISE EXCEPTION 'incomplete';
+          END IF;
+        WHEN 'nes_multipliers' THEN
+          PERFORM rfm.nes('{2000-01-01:1:1}', '2000-01-02', 1, ARRAY(SELECT jsonb_array_elements_text(v)::float8));
+        WHEN 'nes_cycle' THEN
+          IF v #>> '{}' NOT IN ('mean', 'median') THEN RAISE EXCEPTION 'unknown'; END IF;
+        WHEN 'nes_fallback' THEN
+          IF NOT (v #>> '{}')::float8 > 0 THEN RAISE EXCEPTION 'not positive'; END IF;
+        WHEN 'tier_policy' THEN
+          IF jsonb_typeof(v) <> 'string' THEN RAISE EXCEPTION 'not a name'; END IF;
+        WHEN 'tier_upgrade_gap' THEN
+          IF NOT (v #>> '{}')::float8 >= 0 THEN RAISE EXCEPTION 'negative'; END IF;
+        WHEN 'tier_risk_horizon' THEN
+          IF (v #>> '{}')::interval < interval '0' THEN RAISE EXCEPTION 'negative'; END IF;
+      END CASE;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE EXCEPTION 'invalid value % for model option "%"', v, k
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = (SELECT description FROM rfm.model_option WHERE name = k);
+    END;
+  END LOOP;
+  -- the tier policy must exist and be valid (its own error lists the policies)
+  IF options ->> 'tier_policy' IS NOT NULL THEN
+    PERFORM rfm.tier_check(options ->> 'tier_policy');
+  END IF;
+  IF options ->> 'scoring' = 'fixed' AND NOT (options ? 'r_breaks' AND options ? 'f_breaks' AND options ? 'm_breaks') THEN
+    RAISE EXCEPTION 'scoring "fixed" needs the options r_breaks, f_breaks and m_breaks'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'For example "r_breaks": [30, 90, 180, 365].';
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._check_options(jsonb) IS 'Internal: validate model options (known names, usable values)';
+
+-- The objects of a model's schema that rfm 1.1 added: the transitions of every refresh, the flow view over
+-- them and the tier watch list. Created by rfm.create_model, and by the first refresh of a model that
+-- rfm 1.0 created (rfm._upgrade_model).
+CREATE FUNCTION rfm._model_objects_1_1(s text, member_type text, model_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE format($f$
+    CREATE TABLE %1$I.transitions (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL, from_label text NOT NULL,
+      to_label text NOT NULL, members bigint NOT NULL, revenue double precision NOT NULL,
+      PRIMARY KEY (refresh_id, dimension, from_label, to_label));
+    COMMENT ON TABLE %1$I.transitions IS 'Members moving between labels from the previous refresh to each refresh, with (entered) and (exited), and their net spend in between (model %3$s)';
+    CREATE TABLE %1$I.tier_watch (
+      member_id %2$s PRIMARY KEY, watch text NOT NULL, tier text NOT NULL, since date, next_review date,
+      qualifying_spend double precision, spend_to_keep double precision, next_tier text, spend_to_upgrade double precision);
+    COMMENT ON TABLE %1$I.tier_watch IS 'Members at risk of losing their tier at a review soon (at_risk) or close to the next tier (near_upgrade) at the last refresh, with their rfm.tier_status (model %3$s, option tier_policy)';
+    CREATE MATERIALIZED VIEW %1$I.flow AS
+      SELECT dimension, from_label, to_label, members,
+             round(members / sum(members) OVER (PARTITION BY dimension, from_label), 4) AS share_of_from, revenue
+        FROM %1$I.transitions WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
+      WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.flow IS 'Members moving between labels from the previous to the last refresh, per dimension, with (entered) and (exited)';
+  $f$, s, member_type, model_name);
+END $$;
+COMMENT ON FUNCTION rfm._model_objects_1_1(text, text, text) IS
+  'Internal: create the transitions table, the flow view and the tier_watch table of a model schema';
+
+-- Bring a model that rfm 1.0 created to the current layout: the flow view becomes a view of the new
+-- transitions table, which is filled for the past refreshes from the history (as rfm.migration computes
+-- them), and the tier_watch table is added. Run by the model's next refresh, with the refresher's rights;
+-- the new objects are given to the model's owner like the rest of its schema.
+CREATE FUNCTION rfm._upgrade_model(m rfm.model) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s text := 'rfm_' || m.name;
+  member_type text;
+  r record;
+  o text;
+BEGIN
+  SELECT format_type(atttypid, atttypmod) INTO member_type
+    FROM pg_attribute WHERE attrelid = format('%I.members', s)::regclass AND attname = 'member_id';
+  EXECUTE format('DROP MATERIALIZED VIEW %I.flow', s);
+  PERFORM rfm._model_objects_1_1(s, member_type, m.name);
+  FOR r IN EXECUTE format('SELECT refresh_id, as_of, lag(as_of) OVER (ORDER BY as_of) AS prev FROM %I.refreshes', s) LOOP
+    IF r.prev IS NULL THEN
+      -- the first refresh: everyone entered
+      EXECUTE format($q$
+        INSERT INTO %I.transitions
+        SELECT $1, d.dimension, '(entered)', coalesce(d.label, '(none)'), count(*), 0
+          FROM rfm._labels_at($2, $3) h,
+               LATERAL (VALUES ('segment', h.segment), ('value_segment', h.value_segment), ('napl', h.napl::text),
+                               ('nes', h.nes::text)) d(dimension, label)
+         GROUP BY 1, 2, 3, 4$q$, s)
+        USING r.refresh_id, m.name, r.as_of;
+    ELSE
+      EXECUTE format($q$
+        INSERT INTO %I.transitions
+        SELECT $1, d.dimension, mg.from_label, mg.to_label, mg.members, mg.revenue
+          FROM unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
+               rfm.migration($2, $3, $4, d.dimension) mg$q$, s)
+        USING r.refresh_id, m.name, r.prev, r.as_of;
+    END IF;
+  END LOOP;
+  IF current_user::regrole <> m.owner THEN
+    FOREACH o IN ARRAY ARRAY['TABLE %I.transitions', 'TABLE %I.tier_watch', 'MATERIALIZED VIEW %I.flow'] LOOP
+      EXECUTE format('ALTER ' || o || ' OWNER TO %s', s, m.owner);
+    END LOOP;
+  END IF;
+  UPDATE rfm.model SET layout = 2 WHERE name = m.name;
+END $$;
+COMMENT ON FUNCTION rfm._upgrade_model(rfm.model) IS
+  'Internal: bring a model created by rfm 1.0 to the current layout (transitions, flow over them, tier_watch); run by its next refresh';
+
+CREATE FUNCTION rfm.create_model(name text, source regclass, member_column name DEFAULT 'member_id',
+                                 time_column name DEFAULT 'ordered_at', amount_column name DEFAULT 'amount',
+                                 options jsonb DEFAULT '{}')
+  RETURNS text
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s text := 'rfm_' || name;
+  member_type text;
+  time_type regtype;
+  amount_type regtype;
+  col record;
+BEGIN
+  IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,58}$' THEN
+    RAISE EXCEPTION 'invalid model name "%"', name
+      USING ERRCODE = 'invalid_name',
+            HINT = 'A model name is lower case letters, digits and underscores, starting with a letter (at most 59 characters): it names schema rfm_<name>.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM rfm.model m WHERE m.name = create_model.name) OR to_regnamespace(s) IS NOT NULL THEN
+    RAISE EXCEPTION 'model "%" already exists', name
+      USING ERRCODE = 'duplicate_object', HINT = 'Drop it with rfm.drop_model(''' || name || ''') or choose another name.';
+  END IF;
+  IF NOT has_table_privilege(source, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for relation %', source
+      USING ERRCODE = 'insufficient_privilege', HINT = 'The model reads the source with your rights: you need SELECT on it.';
+  END IF;
+  IF NOT has_table_privilege(source, 'TRIGGER') THEN
+    RAISE EXCEPTION 'permission denied to create triggers on %', source
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Change capture puts statement triggers on the source: its owner can GRANT TRIGGER on it to you.';
+  END IF;
+  IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'source % is not a table', source
+      USING ERRCODE = 'wrong_object_type', HINT = 'Change capture needs triggers: use a table or a partitioned table.';
+  END IF;
+  FOR col IN SELECT * FROM (VALUES ('member', member_column), ('time', time_column), ('amount', amount_column)) v(role, colname) LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = source AND attname = col.colname AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'column "%" of % does not exist', col.colname, source
+        USING ERRCODE = 'undefined_column',
+              HINT = format('Name the %s column: rfm.create_model(name, source, member_column, time_column, amount_column). Columns: %s.',
+                            col.role, (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                                        WHERE attrelid = source AND attnum > 0 AND NOT attisdropped));
+    END IF;
+  END LOOP;
+  SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute WHERE attrelid = source AND attname = member_column;
+  SELECT atttypid::regtype INTO time_type FROM pg_attribute WHERE attrelid = source AND attname = time_column;
+  SELECT atttypid::regtype INTO amount_type FROM pg_attribute WHERE attrelid = source AND attname = amount_column;
+  IF time_type NOT IN ('date'::regtype, 'timestamptz'::regtype, 'timestamp'::regtype) THEN
+    RAISE EXCEPTION 'time column "%" has type %, not a date or timestamp', time_column, time_type
+      USING ERRCODE = 'datatype_mismatch', HINT = 'Use a date, timestamp or timestamptz column (timestamptz days follow the session TimeZone).';
+  END IF;
+  IF amount_type NOT IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype, 'integer'::regtype,
+                         'bigint'::regtype, 'smallint'::regtype, 'money'::regtype) THEN
+    RAISE EXCEPTION 'amount column "%" has type %, not a number', amount_column, amount_type
+      USING ERRCODE = 'datatype_mismatch', HINT = 'Use a numeric, double precision or integer column.';
+  END IF;
+  PERFORM rfm._check_options(options);
+
+  INSERT INTO rfm.model (name, source, member_column, time_column, amount_column, options)
+  VALUES (name, source, member_column, time_column, amount_column, options);
+
+  EXECUTE format('CREATE SCHEMA %I', s);
+  EXECUTE format('COMMENT ON SCHEMA %I IS %L', s, format('rfm model %s on %s', name, source));
+  EXECUTE format($f$
+    CREATE TABLE %1$I.members (member_id %2$s PRIMARY KEY, purchases rfm.purchases NOT NULL);
+    COMMENT ON TABLE %1$I.members IS 'Per-member state of model %3$s: the purchase history (rfm.purchases) rebuilt from %4$s';
+    CREATE TABLE %1$I.changes (member_id %2$s);
+    COMMENT ON TABLE %1$I.changes IS 'Members touched in %4$s since the last refresh (filled by statement triggers)';
+    CREATE TABLE %1$I.refreshes (
+      refresh_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, as_of date NOT NULL, full_rebuild boolean NOT NULL,
+      started timestamptz NOT NULL, finished timestamptz NOT NULL, members bigint NOT NULL, rebuilt bigint NOT NULL,
+      changed bigint NOT NULL, fallback_cycle double precision, value_reference jsonb NOT NULL,
+      revenue double precision, active_rate double precision, repurchase_rate double precision,
+      churn_rate double precision, n_to_a_rate double precision, p_to_a_rate double precision,
+      top20_revenue_share double precision);
+    COMMENT ON TABLE %1$I.refreshes IS 'One row per refresh of model %3$s';
+    CREATE TABLE %1$I.labels (
+      member_id %2$s PRIMARY KEY, as_of date NOT NULL, recency integer, frequency integer, monetary double precision,
+      r_score integer, f_score integer, m_score integer, segment text, value_segment text,
+      napl rfm.napl_stage, nes rfm.nes_stage, dciu text, tier text);
+    COMMENT ON TABLE %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %3$s)';
+    CREATE TABLE %1$I.label_history (
+      member_id %2$s NOT NULL, valid_from date NOT NULL, valid_to date,
+      r_score integer, f_score integer, m_score integer, segment text, value_segment text,
+      napl rfm.napl_stage, nes rfm.nes_stage, dciu text, tier text,
+      PRIMARY KEY (member_id, valid_from));
+    CREATE INDEX ON %1$I.label_history (valid_from);
+    COMMENT ON TABLE %1$I.label_history IS 'Label changes as validity ranges [valid_from, valid_to): the labels of any past refresh (model %3$s)';
+    CREATE TABLE %1$I.cutpoints (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL,
+      breaks double precision[], members_per_score bigint[] NOT NULL, PRIMARY KEY (refresh_id, dimension));
+    COMMENT ON TABLE %1$I.cutpoints IS 'Cut points (NULL for ntile scoring) and members per score of every refresh (model %3$s)';
+  $f$, s, member_type, name, source);
+
+  -- BI views over the labels and their history
+  EXECUTE format($f$
+    CREATE MATERIALIZED VIEW %1$I.segment_summary AS
+      SELECT l.segment, rfm.label_name('segment', l.segment) AS segment_name, count(*) AS members,
+             round(count(*) / sum(count(*)) OVER (), 4) AS share_of_members,
+             sum(l.monetary) AS revenue, sum(l.monetary) / nullif(sum(sum(l.monetary)) OVER (), 0) AS share_of_revenue,
+             avg(l.recency) AS avg_recency, avg(l.frequency) AS avg_frequency, avg(l.monetary) AS avg_monetary
+        FROM %1$I.labels l GROUP BY l.segment WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.segment_summary IS 'Members, revenue and average R/F/M per segment at the last refresh';
+    CREATE MATERIALIZED VIEW %1$I.lifecycle_summary AS
+      SELECT l.napl, l.nes, l.value_segment, count(*) AS members, sum(l.monetary) AS revenue
+        FROM %1$I.labels l GROUP BY l.napl, l.nes, l.value_segment WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
+    CREATE MATERIALIZED VIEW %1$I.kpi AS
+      SELECT refresh_id, as_of, members, revenue, active_rate, repurchase_rate, churn_rate,
+             n_to_a_rate, p_to_a_rate, top20_revenue_share
+        FROM %1$I.refreshes WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.kpi IS 'One row per refresh: members, revenue, active rate, repurchase rate, churn, N→A conversion, P→A wake-up, revenue share of the top 20 %% of members';
+  $f$, s, name);
+
+  PERFORM rfm._model_objects_1_1(s, member_type, name);
+
+  -- change capture: statement triggers with transition tables
+  EXECUTE format($f$
+    CREATE FUNCTION %1$I.capture_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+      SET search_path = pg_catalog, pg_temp AS $body$
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        UPDATE rfm.model SET needs_full = true WHERE name = %3$L;
+        RETURN NULL;
+      END IF;
+      IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO %1$I.changes SELECT DISTINCT %2$I FROM new_rows;
+      END IF;
+      IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        INSERT INTO %1$I.changes SELECT DISTINCT %2$I FROM old_rows;
+      END IF;
+      RETURN NULL;
+    END $body$;
+    COMMENT ON FUNCTION %1$I.capture_changes() IS 'Records the members touched by a statement on the source of model %3$s';
+    REVOKE ALL ON FUNCTION %1$I.capture_changes() FROM PUBLIC;
+  $f$, s, member_column, name);
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
+                 s || '_ins', source, s);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
+                 s || '_upd', source, s);
+  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
+                 s || '_del', source, s);
+  EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
+                 s || '_trunc', source, s);
+  RETURN s;
+END $$;
+COMMENT ON FUNCTION rfm.create_model(text, regclass, name, name, name, jsonb) IS
+  'Create model name on an orders table: schema rfm_<name> with members, labels, label_history, cutpoints, refreshes and the BI views, and change-capture triggers on the source';
+
+CREATE FUNCTION rfm.drop_model(name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  m rfm.model := rfm._model(name);
+  s text := 'rfm_' || name;
+  t text;
+BEGIN
+  IF to_regclass(m.source::text) IS NOT NULL THEN
+    FOREACH t IN ARRAY ARRAY['_ins', '_upd', '_del', '_trunc'] LOOP
+      EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, m.source);
+    END LOOP;
+  END IF;
+  EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', s);
+  DELETE FROM rfm.model WHERE rfm.model.name = drop_model.name;
+END $$;
+COMMENT ON FUNCTION rfm.drop_model(text) IS 'Drop a model: its schema, its triggers on the source and its catalog row';
+
+-- Progress of a refresh: NOTICE (seen at client_min_messages = notice) and pg_stat_activity.
+CREATE FUNCTION rfm._progress(model_name text, message text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RAISE NOTICE 'rfm.refresh(%): %', model_name, message;
+  PERFORM rfm.report_progress(format('rfm.refresh(%s): %s', model_name, message));
+END $$;
+COMMENT ON FUNCTION rfm._progress(text, text) IS 'Internal: report a refresh phase as a NOTICE and in pg_stat_activity';
+
+-- The labels of a model valid on day d, from its label history.
+CREATE FUNCTION rfm._labels_at(model_name text, d date)
+  RETURNS TABLE (member_id text, r_score integer, f_score integer, m_score integer, segment text,
+                 value_segment text, napl rfm.napl_stage, nes rfm.nes_stage, dciu text, tier text)
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    'SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
+       FROM %I.label_history WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)', 'rfm_' || model_name)
+    USING d;
+END $$;
+COMMENT ON FUNCTION rfm._labels_at(text, date) IS 'Internal: the labels of a model valid on a day, reconstructed from label_history';
+
+CREATE FUNCTION rfm.refresh(name text, as_of date DEFAULT current_date, "full" boolean DEFAULT false,
+                            OUT members bigint, OUT rebuilt bigint, OUT changed bigint, OUT elapsed interval)
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  m rfm.model;
+  s text := 'rfm_' || name;
+  started timestamptz := clock_timestamp();
+  last_as_of date;
+  prev_as_of date;
+  since_prev interval;
+  amount_expr text;
+  win interval;
+  bins int;
+  scoring text;
+  seg_map text;
+  vref jsonb;
+  napl_w interval;
+  nes_mult float8[];
+  nes_cycle text;
+  fallback float8;
+  rb float8[]; fb float8[]; mb float8[];
+  ref_r float8; ref_f float8; ref_m float8;
+  revenue float8;
+  tier_policy text;
+  score_sql text;
+  rid bigint;
+  k record;
+BEGIN
+  IF as_of IS NULL OR NOT isfinite(as_of) THEN
+    RAISE EXCEPTION 'as_of must be a finite date, not %', coalesce(as_of::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Refresh as of a day, e.g. current_date.';
+  END IF;
+  m := rfm._model(name);
+  -- one refresh of a model at a time; a second one waits for the first to commit
+  PERFORM pg_advisory_xact_lock(hashtext('rfm.refresh'), hashtext(name));
+  m := rfm._model(name);
+  IF m.layout < 2 THEN
+    PERFORM rfm._progress(name, 'upgrading the model''s schema to the layout of rfm 1.1');
+    PERFORM rfm._upgrade_model(m);
+  END IF;
+
+  -- the source must still be there, with its columns
+  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = m.source) THEN
+    RAISE EXCEPTION 'the source table of model "%" was dropped', name
+      USING ERRCODE = 'undefined_table',
+            HINT = 'Drop the model with rfm.drop_model and create it again on the new table; its labels and history are unchanged.';
+  END IF;
+  FOR k IN SELECT * FROM unnest(ARRAY[m.member_column, m.time_column, m.amount_column]) c(col) LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = m.source AND attname = k.col AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'column "%" of %, the source of model "%", no longer exists', k.col, m.source, name
+        USING ERRCODE = 'undefined_column',
+              HINT = 'Rename the column back, or drop the model and create it again with the new column names; its labels and history are unchanged.';
+    END IF;
+  END LOOP;
+  amount_expr := CASE WHEN (SELECT atttypid FROM pg_attribute WHERE attrelid = m.source AND attname = m.amount_column) = 'money'::regtype
+                      THEN format('o.%I::numeric', m.amount_column) ELSE format('o.%I', m.amount_column) END;
+
+  EXECUTE format('SELECT max(as_of) FROM %I.refreshes', s) INTO last_as_of;
+  IF as_of < last_as_of THEN
+    RAISE EXCEPTION 'as_of % is before the last refresh of model "%" (%)', as_of, name, last_as_of
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Refreshes move forward in time; past labels are in label_history (see rfm.migration).';
+  END IF;
+  -- the refresh this one is compared with (flow, KPIs): the last one before as_of
+  EXECUTE format('SELECT max(as_of) FROM %I.refreshes WHERE as_of < $1', s) INTO prev_as_of USING as_of;
+  since_prev := make_interval(days => as_of - prev_as_of);
+
+  win := (rfm._option(m, 'window') #>> '{}')::interval;
+  bins := (rfm._option(m, 'bins') #>> '{}')::int;
+  scoring := rfm._option(m, 'scoring') #>> '{}';
+  seg_map := rfm._option(m, 'segment_map') #>> '{}';
+  vref := rfm._option(m, 'value_reference');
+  napl_w := (rfm._option(m, 'napl_window') #>> '{}')::interval;
+  nes_mult := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'nes_multipliers'))::float8);
+  nes_cycle := rfm._option(m, 'nes_cycle') #>> '{}';
+  fallback := (rfm._option(m, 'nes_fallback') #>> '{}')::float8;
+  tier_policy := rfm._option(m, 'tier_policy') #>> '{}';
+
+  -- 1. member states: all of them, or only the members touched since the last refresh
+  IF "full" OR m.needs_full THEN
+    PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text);
+    EXECUTE format('DELETE FROM %I.changes', s);
+    EXECUTE format('TRUNCATE %I.members', s);
+    EXECUTE format('INSERT INTO %1$I.members SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
+                     WHERE o.%2$I IS NOT NULL GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL
+                     ORDER BY 1',
+                   s, m.member_column, m.time_column, amount_expr, m.source);
+    GET DIAGNOSTICS rebuilt = ROW_COUNT;
+    UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
+  ELSE
+    EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
+                      WITH d AS (DELETE FROM %I.changes RETURNING member_id) SELECT DISTINCT member_id FROM d', s);
+    GET DIAGNOSTICS rebuilt = ROW_COUNT;
+    PERFORM rfm._progress(name, format('rebuilding %s touched member states', rebuilt));
+    EXECUTE format('DELETE FROM %I.members WHERE member_id IN (SELECT member_id FROM _rfm_touched)', s);
+    EXECUTE format('INSERT INTO %1$I.members SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
+                     WHERE o.%2$I IN (SELECT member_id FROM _rfm_touched)
+                     GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL ORDER BY 1',
+                   s, m.member_column, m.time_column, amount_expr, m.source);
+    DROP TABLE _rfm_touched;
+  END IF;
+
+  -- 2. everyone with a purchase by as_of is labelled. One pass over the states computes everything that
+  -- needs them: R/F/M, NAPL, and the NES stage of repeat buyers (one-time buyers' NES depends on the
+  -- fallback cycle, known only after this pass).
+  EXECUTE format('CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS
+    SELECT member_id, rfm.recency(purchases, $1) AS recency,
+           rfm.frequency(purchases, $1, $2) AS frequency, rfm.monetary(purchases, $1, $2) AS monetary,
+           rfm.purchase_days(purchases, $1) AS days,
+           rfm.last_purchase(purchases, $1) - rfm.first_purchase(purchases, $1) AS span,
+           CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev,
+           rfm.napl(purchases, $1, $4) AS napl,
+           CASE WHEN rfm.purchase_days(purchases, $1) >= 2 THEN rfm.nes(purchases, $1, 1, $5, $6) END AS repeat_nes,
+           CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st
+      FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s)
+    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy;
+  GET DIAGNOSTICS members = ROW_COUNT;
+  PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
+  IF fallback IS NULL THEN
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY span::float8 / (days - 1)) INTO fallback
+      FROM _rfm_base WHERE days >= 2;
+    fallback := coalesce(fallback, 30);
+  END IF;
+  SELECT avg(recency), avg(frequency), avg(monetary), sum(monetary) INTO ref_r, ref_f, ref_m, revenue FROM _rfm_base;
+  IF jsonb_typeof(vref) = 'object' THEN
+    ref_r := (vref ->> 'recency')::float8; ref_f := (vref ->> 'frequency')::float8; ref_m := (vref ->> 'monetary')::float8;
+  ELSIF vref #>> '{}' = 'median' THEN
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recency), percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) INTO ref_r, ref_f, ref_m FROM _rfm_base;
+  END IF;
+  IF scoring = 'quantile' THEN
+    SELECT rfm.breaks(recency, bins), rfm.breaks(frequency, bins), rfm.breaks(monetary, bins)
+      INTO rb, fb, mb FROM _rfm_base;
+  ELSIF scoring = 'fixed' THEN
+    rb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'r_breaks'))::float8);
+    fb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'f_breaks'))::float8);
+    mb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'm_breaks'))::float8);
+  END IF;
+  IF scoring = 'ntile' THEN
+    -- equal-count bins; ties broken by member id, so the result is deterministic
+    score_sql := 'ntile($6) OVER (ORDER BY recency DESC, member_id) AS r_score,
+                  ntile($6) OVER (ORDER BY frequency, member_id) AS f_score,
+                  ntile($6) OVER (ORDER BY monetary, member_id) AS m_score';
+  ELSE
+    score_sql := 'rfm.score(recency, $3, true) AS r_score, rfm.score(frequency, $4) AS f_score,
+                  rfm.score(monetary, $5) AS m_score';
+  END IF;
+  EXECUTE format('CREATE TEMP TABLE _rfm_new ON COMMIT DROP AS
+    SELECT member_id, $1::date AS as_of, recency, frequency, monetary, r_score, f_score, m_score,
+           rfm.segment(r_score, f_score, m_score, $7) AS segment,
+           rfm.value_segment(recency < $8, frequency >= $9, monetary >= $10) AS value_segment,
+           napl,
+           coalesce(repeat_nes, CASE WHEN recency <= $12 * $11 THEN ''N'' WHEN recency <= $13 * $11 THEN ''S1''
+                                     WHEN recency <= $14 * $11 THEN ''S2'' ELSE ''S3'' END::rfm.nes_stage) AS nes,
+           NULL::text AS dciu, (tier_st).tier AS tier, since_prev
+      FROM (SELECT b.*, %s FROM _rfm_base b) x', score_sql)
+    USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3];
+  ANALYZE _rfm_new;
+
+  -- 3. history: members whose labels differ from the last refresh's (the labels table holds them, as do
+  -- the open history rows)
+  PERFORM rfm._progress(name, 'recording label changes');
+  EXECUTE format('CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
+    SELECT coalesce(n.member_id, h.member_id) AS member_id, n.member_id IS NOT NULL AS present
+      FROM _rfm_new n FULL JOIN %I.labels h ON h.member_id = n.member_id
+     WHERE h.member_id IS NULL OR n.member_id IS NULL
+        OR (n.r_score, n.f_score, n.m_score, n.segment, n.value_segment, n.napl, n.nes, n.dciu, n.tier)
+           IS DISTINCT FROM (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)', s);
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  ANALYZE _rfm_changed;
+
+  -- 4. every (previous labels, new labels) combination with its members and their spend in between: the
+  -- source of the flow and of the KPIs that compare two refreshes. When the last refresh is the previous
+  -- one, its labels are the labels table and only the changed members can have moved: the others count
+  -- as staying where they are. A refresh that replaces that day's compares with the one before, from the
+  -- history.
+  IF last_as_of < as_of THEN
+    EXECUTE format($q$
+      CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
+      SELECT was, is_now, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes, f_tier, t_tier,
+             sum(members) AS members, sum(revenue) AS revenue
+        FROM (SELECT true AS was, true AS is_now, n.segment AS f_segment, n.segment AS t_segment,
+                     n.value_segment AS f_value, n.value_segment AS t_value, n.napl AS f_napl, n.napl AS t_napl,
+                     n.nes AS f_nes, n.nes AS t_nes, n.tier AS f_tier, n.tier AS t_tier,
+                     count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
+                FROM _rfm_new n WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = n.member_id)
+               GROUP BY 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+              UNION ALL
+              SELECT p.member_id IS NOT NULL, n.member_id IS NOT NULL, p.segment, n.segment, p.value_segment,
+                     n.value_segment, p.napl, n.napl, p.nes, n.nes, p.tier, n.tier, count(*), coalesce(sum(n.since_prev), 0)
+                FROM _rfm_changed c LEFT JOIN %1$I.labels p ON p.member_id = c.member_id
+                     LEFT JOIN _rfm_new n ON n.member_id = c.member_id
+               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) u
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12$q$, s);
+  ELSE
+    EXECUTE format($q$
+      CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
+      SELECT p.member_id IS NOT NULL AS was, n.member_id IS NOT NULL AS is_now,
+             p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
+             p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes, p.tier AS f_tier, n.tier AS t_tier,
+             count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
+        FROM (SELECT member_id, segment, value_segment, napl, nes, tier FROM %I.label_history
+               WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)) p
+        FULL JOIN _rfm_new n ON n.member_id = p.member_id
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12$q$, s)
+      USING prev_as_of;
+  END IF;
+
+  -- the history proper: a changed member's open row is closed at as_of, or replaced if it was opened at
+  -- as_of (a refresh on the day of the last one replaces that refresh)
+  IF as_of = last_as_of THEN
+    EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+                    DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+                    DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
+    EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
+                     WHERE h.member_id = c.member_id AND h.valid_to IS NULL AND h.valid_from = $1', s) USING as_of;
+  END IF;
+  EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
+                   WHERE h.member_id = c.member_id AND h.valid_to IS NULL', s) USING as_of;
+  -- sorted by member id, so that index insertions are sequential
+  EXECUTE format('INSERT INTO %1$I.label_history
+                    SELECT n.member_id, $1, NULL, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment,
+                           n.napl, n.nes, n.dciu, n.tier
+                      FROM _rfm_new n JOIN _rfm_changed c ON c.member_id = n.member_id ORDER BY n.member_id', s) USING as_of;
+
+  -- 5. the refresh, its KPIs, cut points and transitions
+  EXECUTE format($q$
+    INSERT INTO %1$I.refreshes (as_of, full_rebuild, started, finished, members, rebuilt, changed, fallback_cycle,
+                                value_reference, revenue, active_rate, repurchase_rate, churn_rate, n_to_a_rate,
+                                p_to_a_rate, top20_revenue_share)
+    SELECT $1, $2, $3, clock_timestamp(), $4, $5, $6, $7,
+           jsonb_build_object('recency', $8, 'frequency', $9, 'monetary', $10),
+           $11,
+           coalesce(sum(members) FILTER (WHERE t_napl IN ('N', 'A')), 0)
+             / nullif(sum(members) FILTER (WHERE t_napl IS NOT NULL), 0),
+           coalesce(sum(members) FILTER (WHERE t_napl IN ('A', 'P')), 0)
+             / nullif(sum(members) FILTER (WHERE t_napl IS NOT NULL), 0),
+           coalesce(sum(members) FILTER (WHERE f_napl IN ('N', 'A') AND (t_napl IS NULL OR t_napl IN ('P', 'L'))), 0)
+             / nullif(sum(members) FILTER (WHERE f_napl IN ('N', 'A')), 0),
+           coalesce(sum(members) FILTER (WHERE f_napl = 'N' AND t_napl = 'A'), 0)
+             / nullif(sum(members) FILTER (WHERE f_napl = 'N'), 0),
+           coalesce(sum(members) FILTER (WHERE f_napl = 'P' AND t_napl = 'A'), 0)
+             / nullif(sum(members) FILTER (WHERE f_napl = 'P'), 0),
+           (SELECT sum(monetary) FROM (SELECT monetary FROM _rfm_new ORDER BY monetary DESC LIMIT ceil(0.2 * $4)) t)
+             / nullif($11, 0)
+      FROM _rfm_moves
+    RETURNING refresh_id$q$, s)
+    INTO rid
+    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue;
+  -- members per score of the three dimensions in one pass
+  EXECUTE format($q$
+    INSERT INTO %1$I.cutpoints
+    SELECT $1, d.dimension, d.breaks, array_agg(coalesce(x.n, 0) ORDER BY g.score)
+      FROM (VALUES ('recency', $2::float8[]), ('frequency', $3), ('monetary', $4)) d(dimension, breaks)
+      CROSS JOIN generate_series(1, $5) g(score)
+      LEFT JOIN (SELECT CASE WHEN GROUPING(r_score) = 0 THEN 'recency' WHEN GROUPING(f_score) = 0 THEN 'frequency'
+                             ELSE 'monetary' END AS dimension, coalesce(r_score, f_score, m_score) AS score, count(*) AS n
+                   FROM _rfm_new GROUP BY GROUPING SETS ((r_score), (f_score), (m_score))) x
+        ON x.dimension = d.dimension AND x.score = g.score
+     GROUP BY d.dimension, d.breaks$q$, s)
+    USING rid, rb, fb, mb, bins;
+  EXECUTE format($q$
+    INSERT INTO %1$I.transitions
+    SELECT $1, d.dimension, d.from_label, d.to_label, sum(mv.members), sum(mv.revenue)
+      FROM _rfm_moves mv,
+           LATERAL (VALUES ('segment', mv.f_segment, mv.t_segment), ('value_segment', mv.f_value, mv.t_value),
+                           ('napl', mv.f_napl::text, mv.t_napl::text), ('nes', mv.f_nes::text, mv.t_nes::text),
+                           ('tier', mv.f_tier, mv.t_tier)) v(dimension, f, t),
+           LATERAL (SELECT v.dimension, CASE WHEN mv.was THEN coalesce(v.f, '(none)') ELSE '(entered)' END,
+                           CASE WHEN mv.is_now THEN coalesce(v.t, '(none)') ELSE '(exited)' END) d(dimension, from_label, to_label)
+     WHERE v.dimension <> 'tier' OR $2 IS NOT NULL
+     GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4$q$, s)
+    USING rid, tier_policy;
+
+  -- 6. labels and the BI views
+  PERFORM rfm._progress(name, 'refreshing labels and BI views');
+  EXECUTE format('TRUNCATE %I.labels', s);
+  EXECUTE format('INSERT INTO %I.labels
+                    SELECT member_id, as_of, recency, frequency, monetary, r_score, f_score, m_score, segment,
+                           value_segment, napl, nes, dciu, tier
+                      FROM _rfm_new ORDER BY member_id', s);
+  EXECUTE format('TRUNCATE %1$I.tier_watch;
+                  INSERT INTO %1$I.tier_watch
+                  SELECT member_id, watch, (st).tier, (st).since, (st).next_review, (st).qualifying_spend,
+                         (st).spend_to_keep, (st).next_tier, (st).spend_to_upgrade
+                    FROM (SELECT member_id, tier_st AS st, rfm.tier_watch(tier_st, $1, $2, $3) AS watch
+                            FROM _rfm_base WHERE (tier_st).tier IS NOT NULL) w
+                   WHERE watch IS NOT NULL ORDER BY member_id', s)
+    USING as_of, (rfm._option(m, 'tier_upgrade_gap') #>> '{}')::float8, (rfm._option(m, 'tier_risk_horizon') #>> '{}')::interval;
+  EXECUTE format('REFRESH MATERIALIZED VIEW %1$I.segment_summary; REFRESH MATERIALIZED VIEW %1$I.lifecycle_summary;
+                  REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi', s);
+  DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_moves;
+  elapsed := clock_timestamp() - started;
+END $$;
+COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
+  'Refresh a model as of a day: rebuild the touched members'' states (all with full), relabel everyone, record label changes, cut points and KPIs, refresh the BI views; one transaction';
+
+CREATE FUNCTION rfm.migration(name text, from_date date, to_date date, dimension text DEFAULT 'segment')
+  RETURNS TABLE (from_label text, to_label text, members bigint, share_of_from numeric, revenue double precision)
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  m rfm.model := rfm._model(name);
+BEGIN
+  IF dimension IS NULL OR dimension NOT IN ('segment', 'value_segment', 'napl', 'nes', 'dciu', 'tier', 'r_score', 'f_score', 'm_score') THEN
+    RAISE EXCEPTION 'unknown dimension "%"', dimension
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Dimensions: segment, value_segment, napl, nes, dciu, tier, r_score, f_score, m_score.';
+  END IF;
+  IF from_date IS NULL OR to_date IS NULL OR to_date <= from_date THEN
+    RAISE EXCEPTION 'migration needs from_date < to_date (got % and %)', from_date, to_date
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Compare two refresh dates, the earlier first.';
+  END IF;
+  RETURN QUERY EXECUTE format($q$
+    SELECT coalesce(f.label, '(entered)'), coalesce(t.label, '(exited)'), count(*),
+           round(count(*) / sum(count(*)) OVER (PARTITION BY coalesce(f.label, '(entered)')), 4),
+           coalesce(sum(rfm.monetary(mm.purchases, $2, make_interval(days => $2 - $1))), 0)
+      FROM (SELECT member_id, coalesce(%2$I::text, '(none)') AS label FROM rfm._labels_at($3, $1)) f
+      FULL JOIN (SELECT member_id, coalesce(%2$I::text, '(none)') AS label FROM rfm._labels_at($3, $2)) t
+        ON t.member_id = f.member_id
+      LEFT JOIN %1$I.members mm ON mm.member_id::text = coalesce(t.member_id, f.member_id)
+     GROUP BY 1, 2 ORDER BY 1, 2$q$, 'rfm_' || name, dimension)
+    USING from_date, to_date, name;
+END $$;
+COMMENT ON FUNCTION rfm.migration(text, date, date, text) IS
+  'Members moving between the labels of a dimension from one date to another (from label_history), with (entered) and (exited), share of the origin label, and net spend in between';
