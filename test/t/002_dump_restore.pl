@@ -1,0 +1,100 @@
+# pg_dump / pg_restore of a database with a model (labels, history,
+# transitions), tier rules of the user's own, a scheduled job and its runs:
+# the restored system has the same data and keeps working (change capture,
+# incremental refresh, rfm.run_job, the launcher).  Issue 10.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $conf = q{
+shared_preload_libraries = 'rfm'
+max_worker_processes = 16
+timezone = 'UTC'
+};
+
+my $old = PostgreSQL::Test::Cluster->new('dump_source');
+$old->init;
+$old->append_conf('postgresql.conf', $conf);
+$old->start;
+
+$old->safe_psql('postgres', q{
+SET client_min_messages = warning;
+CREATE EXTENSION rfm;
+CREATE ROLE shop LOGIN;
+GRANT CREATE ON DATABASE postgres TO shop;
+CREATE TABLE orders (member_id int, ordered_at date, amount numeric);
+-- dated before today: the job refreshes as of current_date
+INSERT INTO orders SELECT i % 80, current_date - 400 + (i * 7) % 270, i % 97 + 1 FROM generate_series(1, 2000) i;
+GRANT SELECT, TRIGGER ON orders TO shop;
+-- rows of the user's own in the catalog tables rfm fills itself
+INSERT INTO rfm.tier_rule (policy, tier, rank, min_spend) VALUES ('vip', 'member', 1, 0), ('vip', 'vip', 2, 1500);
+INSERT INTO rfm.label (kind, code, locale, name) VALUES ('segment', 'champions', 'fr', 'Champions');
+SET ROLE shop;
+SELECT rfm.create_model('shop', 'orders', options => '{"tier_policy": "vip"}');
+SELECT rfm.refresh('shop', current_date - 150);
+SELECT rfm.refresh('shop', current_date - 120);
+SELECT rfm.schedule('shop', '0 3 1 1 *');
+SELECT rfm.run_job(job_id) FROM rfm.job;
+});
+
+# what must survive, as one line per table
+my %snapshot_sql = (
+	labels => 'SELECT md5(string_agg(l::text, \',\' ORDER BY member_id)) FROM rfm_shop.labels l',
+	history => 'SELECT md5(string_agg(h::text, \',\' ORDER BY member_id, valid_from)) FROM rfm_shop.label_history h',
+	transitions => 'SELECT md5(string_agg(t::text, \',\' ORDER BY refresh_id, dimension, from_label, to_label)) FROM rfm_shop.transitions t',
+	members => 'SELECT md5(string_agg(m::text, \',\' ORDER BY member_id)) FROM rfm_shop.members m',
+	refreshes => 'SELECT string_agg(as_of || \':\' || members, \',\' ORDER BY refresh_id) FROM rfm_shop.refreshes',
+	model => 'SELECT string_agg(concat_ws(\':\', name, source, owner, options, layout), \',\') FROM rfm.model',
+	tier_rule => 'SELECT string_agg(policy || \'/\' || tier || \'/\' || builtin, \',\' ORDER BY policy, rank) FROM rfm.tier_rule',
+	label_rows => 'SELECT count(*) || \'/\' || count(*) FILTER (WHERE NOT builtin) FROM rfm.label',
+	job => 'SELECT string_agg(concat_ws(\':\', job_id, model, schedule, owner, active), \',\') FROM rfm.job',
+	job_run => 'SELECT string_agg(concat_ws(\':\', run_id, status, members), \',\' ORDER BY run_id) FROM rfm.job_run',
+	flow => 'SELECT count(*) FROM rfm_shop.flow',);
+my %before;
+$before{$_} = $old->safe_psql('postgres', $snapshot_sql{$_}) for keys %snapshot_sql;
+like($before{job_run}, qr/^\d+:succeeded:80$/, 'the source database has a succeeded run');
+
+my $dump = $old->basedir . '/rfm.dump';
+$old->command_ok([ 'pg_dump', '-Fc', '-d', $old->connstr('postgres'), '-f', $dump ], 'pg_dump of a database with a model');
+
+my $new = PostgreSQL::Test::Cluster->new('dump_target');
+$new->init;
+$new->append_conf('postgresql.conf', $conf);
+$new->start;
+$new->safe_psql('postgres', 'CREATE ROLE shop LOGIN');
+$new->command_ok([ 'pg_restore', '--exit-on-error', '-d', $new->connstr('postgres'), $dump ], 'pg_restore into a new cluster');
+
+for my $what (sort keys %snapshot_sql)
+{
+	is($new->safe_psql('postgres', $snapshot_sql{$what}), $before{$what}, "$what restored as it was");
+}
+is($new->safe_psql('postgres', "SELECT count(*) FROM rfm.tier_rule WHERE policy = 'example'"), '4',
+	'built-in rows are not duplicated by the restore');
+
+sub as_shop
+{
+	my ($sql) = @_;
+	return $new->safe_psql('postgres', "SET ROLE shop; SET client_min_messages = warning; $sql");
+}
+
+# change capture and the incremental refresh work on the restored model
+$new->safe_psql('postgres', "INSERT INTO orders SELECT i, current_date - 1, 2000 FROM generate_series(1, 5) i");
+is(as_shop("SELECT rebuilt || '/' || members FROM rfm.refresh('shop', current_date)"), '5/80',
+	'the restored triggers captured the new orders: 5 members rebuilt');
+is(as_shop("SELECT count(*) FROM rfm_shop.labels WHERE tier = 'vip' AND member_id BETWEEN 1 AND 5"), '5',
+	'the restored tier policy of the user is used');
+
+# the scheduler: a synchronous run, then the launcher runs the restored job on a new schedule
+is(as_shop("SELECT (rfm.run_job(job_id)).status FROM rfm.job"), 'succeeded', 'rfm.run_job works after the restore');
+my $last_run = $new->safe_psql('postgres', 'SELECT max(run_id) FROM rfm.job_run');
+as_shop("SELECT rfm.schedule('shop', '1 second')");
+ok( $new->poll_query_until('postgres',
+		"SELECT count(*) >= 2 FROM rfm.job_run WHERE run_id > $last_run AND status = 'succeeded'"),
+	'the launcher runs the restored job');
+as_shop("SELECT rfm.unschedule('shop')");
+
+$old->stop;
+$new->stop;
+done_testing();
