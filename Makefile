@@ -46,7 +46,7 @@ DATA_built = rfm--$(EXTVERSION).sql rfm--1.0--1.1.sql
 DATA = src/upgrade/rfm--1.0.sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci tier_timeline tier_cdnow model model_tiers scheduler upgrade
+	purchases_bad_input classify classify_uci tier_timeline tier_cdnow model model_tiers scheduler privileges upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
