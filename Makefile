@@ -15,6 +15,10 @@ OBJS = \
 	src/scoring/breaks.o \
 	src/scoring/segment.o \
 	src/lifecycle/lifecycle.o \
+	src/intent/intent_type.o \
+	src/intent/intent_agg.o \
+	src/intent/intent_score.o \
+	src/intent/dciu_calibrate.o \
 	src/model/progress.o
 
 # The install script is these fragments, concatenated in this order.
@@ -26,6 +30,7 @@ SQL_PARTS = \
 	src/scoring/labels.sql \
 	src/scoring/scoring_end.sql \
 	src/lifecycle/lifecycle.sql \
+	src/intent/intent.sql \
 	src/model/model.sql
 
 DATA_built = rfm--$(EXTVERSION).sql
