@@ -67,6 +67,7 @@ SELECT rfm.dciu_explain('{view:2024-01-01T10Z:3,cart_add:2024-01-01T22Z:1,purcha
 SELECT rfm.dciu_explain('{view:2024-01-01T10Z:3,purchase:2024-01-01T10Z:1}', '2024-01-02 11:00+00', '{1,5,20}');
 SELECT rfm.dciu_explain('{search:2024-01-01T10Z:1}', '2024-01-04 11:00+00', '{0.5,5,20}', '1 day', '7 days');
 SELECT rfm.dciu_explain('{view:2024-01-01T10Z:1,cart_add:2024-01-01T10Z:1}', '2024-01-01 11:00+00', '{1,5,20}', '3 days', '14 days', '{0,0,0,1,0,0}');
+SELECT rfm.dciu_explain('{search:2024-01-01T10Z:1}', '2024-01-01 12:30+00', '{0.5,5,20}', '90 minutes', '36 hours');
 -- bad arguments: clear errors
 SELECT rfm.dciu('{}', '2024-01-01', '{1,5}');
 SELECT rfm.dciu('{}', '2024-01-01', '{5,1,20}');

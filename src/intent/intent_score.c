@@ -312,12 +312,27 @@ rfm_dciu_of_score(PG_FUNCTION_ARGS)
 									dciu_bucket_of(score, cuts)));
 }
 
-/* Append an interval in the session's IntervalStyle. */
+/*
+ * Append a duration in seconds as days, hours, minutes or seconds, so that
+ * the text does not depend on IntervalStyle.
+ */
 static void
-append_interval(StringInfo buf, Interval *iv)
+append_duration(StringInfo buf, float8 secs)
 {
-	appendStringInfoString(buf, DatumGetCString(DirectFunctionCall1(interval_out,
-																	IntervalPGetDatum(iv))));
+	static const struct
+	{
+		float8		unit;
+		const char *name;
+	}			units[] = {{SECS_PER_DAY, "day"}, {SECS_PER_HOUR, "hour"}, {SECS_PER_MINUTE, "minute"}};
+
+	for (int u = 0; u < lengthof(units); u++)
+		if (fmod(secs, units[u].unit) == 0)
+		{
+			appendStringInfo(buf, "%g %s%s", secs / units[u].unit, units[u].name,
+							 secs == units[u].unit ? "" : "s");
+			return;
+		}
+	appendStringInfo(buf, "%g seconds", secs);
 }
 
 /*
@@ -379,16 +394,16 @@ rfm_dciu_explain(PG_FUNCTION_ARGS)
 	else
 		appendStringInfoString(&buf, "no purchase before as_of");
 	appendStringInfoString(&buf, ") in the ");
-	append_interval(&buf, PG_GETARG_INTERVAL_P(4));
+	append_duration(&buf, prm.horizon);
 	appendStringInfoString(&buf, " before as_of, half-life ");
-	append_interval(&buf, PG_GETARG_INTERVAL_P(3));
+	append_duration(&buf, prm.half_life);
 	if (nk == 0)
 		appendStringInfoString(&buf, ": nothing counts");
 	for (int i = 0; i < nk; i++)
 	{
 		int			k = order[i];
 
-		appendStringInfo(&buf, "%s %s %d → %.4g (%.0f%%)", i == 0 ? ":" : ",",
+		appendStringInfo(&buf, "%s %s " INT64_FORMAT " → %.4g (%.0f%%)", i == 0 ? ":" : ",",
 						 intent_kind_names[k], r.events[k], r.contrib[k],
 						 r.score > 0 ? 100 * r.contrib[k] / r.score : 0.0);
 	}

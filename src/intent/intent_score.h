@@ -32,7 +32,7 @@ typedef struct IntentScore
 {
 	float8		score;
 	float8		contrib[INTENT_NWEIGHTS];	/* weighted, decayed, per kind */
-	int32		events[INTENT_NWEIGHTS];	/* events counted per kind */
+	int64		events[INTENT_NWEIGHTS];	/* events counted per kind */
 	bool		has_purchase;
 	int32		last_purchase;	/* hour of the last purchase, if any */
 } IntentScore;
