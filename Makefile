@@ -16,6 +16,10 @@ OBJS = \
 	src/scoring/segment.o \
 	src/lifecycle/lifecycle.o \
 	src/tiers/tiers.o \
+	src/intent/intent_type.o \
+	src/intent/intent_agg.o \
+	src/intent/intent_score.o \
+	src/intent/dciu_calibrate.o \
 	src/model/progress.o \
 	src/scheduler/cron.o \
 	src/scheduler/launcher.o \
@@ -31,6 +35,7 @@ SQL_PARTS = \
 	src/scoring/scoring_end.sql \
 	src/lifecycle/lifecycle.sql \
 	src/tiers/tiers.sql \
+	src/intent/intent.sql \
 	src/model/model.sql \
 	src/model/model_1_1.sql \
 	src/model/model_functions.sql \
@@ -40,13 +45,15 @@ SQL_PARTS = \
 UPDATE_1_1_PARTS = \
 	src/upgrade/rfm--1.0--1.1.head.sql \
 	src/tiers/tiers.sql \
+	src/intent/intent.sql \
 	src/model/model_1_1.sql
 
 DATA_built = rfm--$(EXTVERSION).sql rfm--1.0--1.1.sql
 DATA = src/upgrade/rfm--1.0.sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci tier_timeline tier_cdnow model model_tiers scheduler privileges upgrade
+	purchases_bad_input classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
+	model model_tiers scheduler privileges upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 

@@ -18,11 +18,11 @@ SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS object_without_comm
 SELECT p.oid::regprocedure AS not_parallel_safe
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'rfm' AND p.proparallel <> 's'
- ORDER BY 1;
+ ORDER BY p.oid::regprocedure::text;
 -- every aggregate has combine, serialize and deserialize functions
 SELECT a.aggfnoid::regprocedure AS aggregate, a.aggcombinefn <> 0 AS combine,
        a.aggserialfn <> 0 AS serialize, a.aggdeserialfn <> 0 AS deserialize
   FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
   JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'rfm'
- ORDER BY 1::text;
+ ORDER BY a.aggfnoid::regprocedure::text;

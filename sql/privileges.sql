@@ -11,7 +11,7 @@ SELECT p.oid::regprocedure AS no_search_path, l.lanname
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = 'rfm'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
    AND NOT coalesce(p.proconfig::text LIKE '%search_path%', false)
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- tables PUBLIC may write are protected by row-level security; the others are read-only for PUBLIC
 SELECT c.oid::regclass AS public_table, c.relrowsecurity AS row_security,
        array_to_string(ARRAY(SELECT privilege_type FROM aclexplode(c.relacl) a
@@ -19,14 +19,14 @@ SELECT c.oid::regclass AS public_table, c.relrowsecurity AS row_security,
   FROM pg_class c
  WHERE c.relnamespace = 'rfm'::regnamespace AND c.relkind IN ('r', 'p')
    AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0)
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 SELECT count(*) AS writable_by_public_without_rls FROM pg_class c
  WHERE c.relnamespace = 'rfm'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity
    AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0 AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'));
 -- functions PUBLIC may not run
 SELECT p.oid::regprocedure AS not_for_public FROM pg_proc p
  WHERE p.pronamespace = 'rfm'::regnamespace AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- two roles: ann owns a model, bob may read the same orders but not ann's model
 CREATE ROLE rfm_ann;
