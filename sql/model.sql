@@ -4,6 +4,8 @@
 SET extra_float_digits = 0;
 SET DateStyle = ISO;
 SET client_min_messages = warning;
+-- errors show their message and hint; the PL/pgSQL line numbers of CONTEXT would change with every edit
+\set SHOW_CONTEXT never
 CREATE TABLE model_orders AS SELECT member_id, ordered_at, amount FROM cdnow_master;
 
 -- validation: each mistake is a clear error with a hint

@@ -14,3 +14,10 @@ INSERT INTO rfm.model_option VALUES
   ('tier_policy', 'null', 'policy of rfm.tier_rule for the tier label (e.g. "example"); null = no tiers'),
   ('tier_upgrade_gap', '50', 'tier_watch lists a member as near_upgrade when the spend that reaches the next tier is at most this'),
   ('tier_risk_horizon', '"30 days"', 'tier_watch lists a member as at_risk when short of the spend that keeps the tier at a review within this interval (null = any review)');
+
+INSERT INTO rfm.model_option VALUES
+  ('events', 'null', 'browsing events for the DCIU label: {"relation": "events", "member_column": "member_id", "event_column": "event", "time_column": "occurred_at"} (column names default to these); null = no DCIU'),
+  ('dciu_half_life', '"3 days"', 'half-life of the intent score (rfm.intent_score)'),
+  ('dciu_horizon', '"14 days"', 'horizon of the intent score, and the period over which the DCIU cuts are calibrated'),
+  ('dciu_cuts', 'null', 'fixed DCIU cuts [I, C, D] on the intent score; null = calibrated at each refresh on the model''s own history'),
+  ('dciu_weights', 'null', 'event weights of the intent score, as rfm.intent_weights takes them ({"cart_add": 8}); null = the defaults');

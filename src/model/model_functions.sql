@@ -80,6 +80,18 @@ BEGIN
           IF NOT (v #>> '{}')::float8 >= 0 THEN RAISE EXCEPTION 'negative'; END IF;
         WHEN 'tier_risk_horizon' THEN
           IF (v #>> '{}')::interval < interval '0' THEN RAISE EXCEPTION 'negative'; END IF;
+        WHEN 'events' THEN
+          IF jsonb_typeof(v) <> 'object' OR jsonb_typeof(v -> 'relation') <> 'string'
+             OR EXISTS (SELECT 1 FROM jsonb_object_keys(v) ek
+                         WHERE ek NOT IN ('relation', 'member_column', 'event_column', 'time_column')) THEN
+            RAISE EXCEPTION 'not an events object';
+          END IF;
+        WHEN 'dciu_half_life', 'dciu_horizon' THEN
+          IF (v #>> '{}')::interval <= interval '0' THEN RAISE EXCEPTION 'not positive'; END IF;
+        WHEN 'dciu_cuts' THEN
+          PERFORM rfm.dciu(0, ARRAY(SELECT jsonb_array_elements_text(v)::float8));
+        WHEN 'dciu_weights' THEN
+          PERFORM rfm.intent_weights(v);
       END CASE;
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION 'invalid value % for model option "%"', v, k
@@ -97,6 +109,65 @@ BEGIN
   END IF;
 END $$;
 COMMENT ON FUNCTION rfm._check_options(jsonb) IS 'Internal: validate model options (known names, usable values)';
+
+-- The browsing events of a model (option events), checked: the relation exists and is a table the
+-- caller can read and put triggers on, with its member, event and time columns. NULL without the option.
+CREATE FUNCTION rfm._events(options jsonb, OUT relation regclass, OUT member_column name, OUT event_column name,
+                            OUT time_column name, OUT time_type regtype)
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ev jsonb := options -> 'events';
+  col record;
+BEGIN
+  IF ev IS NULL OR ev = 'null' THEN
+    RETURN;
+  END IF;
+  relation := to_regclass(ev ->> 'relation');
+  IF relation IS NULL AND strpos(ev ->> 'relation', '.') = 0 THEN
+    -- functions here see only pg_catalog: an unqualified name is looked up in the schemas the caller may use
+    IF (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relname = ev ->> 'relation' AND c.relkind IN ('r', 'p') AND has_schema_privilege(n.oid, 'USAGE')
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema')) > 1 THEN
+      RAISE EXCEPTION 'events relation "%" exists in several schemas', ev ->> 'relation'
+        USING ERRCODE = 'ambiguous_alias', HINT = 'Qualify it with its schema: {"relation": "schema.table"}.';
+    END IF;
+    SELECT c.oid INTO relation FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relname = ev ->> 'relation' AND c.relkind IN ('r', 'p') AND has_schema_privilege(n.oid, 'USAGE')
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema');
+  END IF;
+  IF relation IS NULL THEN
+    RAISE EXCEPTION 'events relation "%" does not exist', ev ->> 'relation'
+      USING ERRCODE = 'undefined_table', HINT = 'Name a table of browsing events in the option events: {"relation": "schema.table"}.';
+  END IF;
+  member_column := coalesce(ev ->> 'member_column', 'member_id');
+  event_column := coalesce(ev ->> 'event_column', 'event');
+  time_column := coalesce(ev ->> 'time_column', 'occurred_at');
+  IF NOT has_table_privilege(relation, 'SELECT') OR NOT has_table_privilege(relation, 'TRIGGER') THEN
+    RAISE EXCEPTION 'permission denied for events relation %', relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'The model reads the events with your rights and captures their changes with triggers: you need SELECT and TRIGGER on it.';
+  END IF;
+  IF (SELECT relkind FROM pg_class WHERE oid = relation) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION 'events relation % is not a table', relation
+      USING ERRCODE = 'wrong_object_type', HINT = 'Change capture needs triggers: use a table or a partitioned table.';
+  END IF;
+  FOR col IN SELECT * FROM (VALUES ('member_column', member_column), ('event_column', event_column), ('time_column', time_column)) v(role, colname) LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = relation AND attname = col.colname AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'column "%" of events relation % does not exist', col.colname, relation
+        USING ERRCODE = 'undefined_column',
+              HINT = format('Name it in the option events: {"relation": "%s", "%s": "..."}. Columns: %s.', relation, col.role,
+                            (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                              WHERE attrelid = relation AND attnum > 0 AND NOT attisdropped));
+    END IF;
+  END LOOP;
+  SELECT atttypid::regtype INTO time_type FROM pg_attribute WHERE attrelid = relation AND attname = time_column;
+  IF time_type NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+    RAISE EXCEPTION 'time column "%" of events relation % has type %, not a timestamp', time_column, relation, time_type
+      USING ERRCODE = 'datatype_mismatch', HINT = 'Use a timestamptz column (a timestamp follows the session TimeZone).';
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._events(jsonb) IS
+  'Internal: the browsing events of a model''s options (relation and columns), checked; NULL without the option events';
 
 -- The objects of a model's schema that rfm 1.1 added: the transitions of every refresh, the flow view over
 -- them and the tier watch list. Created by rfm.create_model, and by the first refresh of a model that
@@ -120,6 +191,28 @@ BEGIN
         FROM %1$I.transitions WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
       WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.flow IS 'Members moving between labels from the previous to the last refresh, per dimension, with (entered) and (exited)';
+    ALTER TABLE %1$I.members ADD COLUMN intent rfm.intent, ALTER COLUMN purchases DROP NOT NULL;
+    COMMENT ON COLUMN %1$I.members.intent IS 'Browsing state (rfm.intent) from the events relation of option events; NULL without events';
+    COMMENT ON COLUMN %1$I.members.purchases IS 'Purchase history (rfm.purchases); NULL for a member who has browsed (option events) but not bought';
+    ALTER TABLE %1$I.refreshes ADD COLUMN dciu_cuts double precision[];
+    COMMENT ON COLUMN %1$I.refreshes.dciu_cuts IS 'DCIU cuts [I, C, D] on the intent score used by this refresh (calibrated, or the option dciu_cuts)';
+    CREATE TABLE %1$I.dciu_lifts (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, bucket rfm.dciu_bucket NOT NULL, members bigint NOT NULL,
+      share_of_members double precision, buyers bigint NOT NULL, share_of_buyers double precision,
+      revenue double precision, share_of_revenue double precision, purchase_rate double precision, lift double precision,
+      PRIMARY KEY (refresh_id, bucket));
+    COMMENT ON TABLE %1$I.dciu_lifts IS 'Per refresh and DCIU bucket, the calibration replay: members bucketed by their intent score at as_of - dciu_horizon, and who bought in the horizon up to as_of (model %3$s)';
+    CREATE MATERIALIZED VIEW %1$I.dciu_lift AS
+      SELECT bucket, members, share_of_members, buyers, share_of_buyers, revenue, share_of_revenue, purchase_rate, lift
+        FROM %1$I.dciu_lifts WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
+      WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.dciu_lift IS 'DCIU lift of the last refresh: per bucket, share of members, of next-period buyers and revenue, purchase rate (option events)';
+    CREATE MATERIALIZED VIEW %1$I.napl_dciu AS
+      SELECT l.napl, l.dciu, count(*) AS members, round(count(*) / sum(count(*)) OVER (PARTITION BY l.napl), 4) AS share_of_napl,
+             sum(l.monetary) AS revenue
+        FROM %1$I.labels l WHERE l.dciu IS NOT NULL GROUP BY l.napl, l.dciu
+      WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
   $f$, s, member_type, model_name);
 END $$;
 COMMENT ON FUNCTION rfm._model_objects_1_1(text, text, text) IS
@@ -182,6 +275,8 @@ DECLARE
   time_type regtype;
   amount_type regtype;
   col record;
+  ev record;
+  op text;
 BEGIN
   IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,58}$' THEN
     RAISE EXCEPTION 'invalid model name "%"', name
@@ -227,6 +322,11 @@ BEGIN
       USING ERRCODE = 'datatype_mismatch', HINT = 'Use a numeric, double precision or integer column.';
   END IF;
   PERFORM rfm._check_options(options);
+  ev := rfm._events(options);
+  IF ev.relation IS NOT NULL THEN
+    -- kept schema-qualified, whatever the search_path of later refreshes
+    options := jsonb_set(options, '{events,relation}', to_jsonb(ev.relation::text));
+  END IF;
 
   INSERT INTO rfm.model (name, source, member_column, time_column, amount_column, options)
   VALUES (name, source, member_column, time_column, amount_column, options);
@@ -314,6 +414,35 @@ BEGIN
                  s || '_del', source, s);
   EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
                  s || '_trunc', source, s);
+  IF ev.relation IS NOT NULL THEN
+    -- the same capture for the browsing events: their members' intent is rebuilt by the next refresh
+    EXECUTE format($f$
+      CREATE FUNCTION %1$I.capture_events() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+        SET search_path = pg_catalog, pg_temp AS $body$
+      BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+          UPDATE rfm.model SET needs_full = true WHERE name = %3$L;
+          RETURN NULL;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+          INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM new_rows;
+        END IF;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+          INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM old_rows;
+        END IF;
+        RETURN NULL;
+      END $body$;
+      COMMENT ON FUNCTION %1$I.capture_events() IS 'Records the members touched by a statement on the events of model %3$s';
+      REVOKE ALL ON FUNCTION %1$I.capture_events() FROM PUBLIC;
+    $f$, s, ev.member_column, name, member_type);
+    FOREACH op IN ARRAY ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] LOOP
+      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_events()',
+                     s || '_ev_' || lower(op), op, ev.relation,
+                     CASE op WHEN 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
+                             WHEN 'UPDATE' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                             WHEN 'DELETE' THEN 'REFERENCING OLD TABLE AS old_rows' ELSE '' END, s);
+    END LOOP;
+  END IF;
   RETURN s;
 END $$;
 COMMENT ON FUNCTION rfm.create_model(text, regclass, name, name, name, jsonb) IS
@@ -329,6 +458,11 @@ BEGIN
   IF to_regclass(m.source::text) IS NOT NULL THEN
     FOREACH t IN ARRAY ARRAY['_ins', '_upd', '_del', '_trunc'] LOOP
       EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, m.source);
+    END LOOP;
+  END IF;
+  IF to_regclass(m.options -> 'events' ->> 'relation') IS NOT NULL THEN
+    FOREACH t IN ARRAY ARRAY['_ev_insert', '_ev_update', '_ev_delete', '_ev_truncate'] LOOP
+      EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, to_regclass(m.options -> 'events' ->> 'relation'));
     END LOOP;
   END IF;
   EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', s);
@@ -382,6 +516,15 @@ DECLARE
   ref_r float8; ref_f float8; ref_m float8;
   revenue float8;
   tier_policy text;
+  ev record;
+  events_sql text;
+  member_type text;
+  intent_ts timestamptz;
+  dciu_hl interval;
+  dciu_hz interval;
+  dciu_w float8[];
+  dciu_cuts float8[];
+  lift rfm.dciu_lift_row[];
   score_sql text;
   rid bigint;
   k record;
@@ -435,16 +578,42 @@ BEGIN
   nes_cycle := rfm._option(m, 'nes_cycle') #>> '{}';
   fallback := (rfm._option(m, 'nes_fallback') #>> '{}')::float8;
   tier_policy := rfm._option(m, 'tier_policy') #>> '{}';
+  -- browsing events (option events): checked like the source; intent is scored at the end of as_of
+  ev := rfm._events(m.options);
+  IF ev.relation IS NOT NULL THEN
+    intent_ts := (as_of + 1)::timestamptz;
+    dciu_hl := (rfm._option(m, 'dciu_half_life') #>> '{}')::interval;
+    dciu_hz := (rfm._option(m, 'dciu_horizon') #>> '{}')::interval;
+    dciu_w := CASE WHEN rfm._option(m, 'dciu_weights') = 'null' THEN rfm.intent_default_weights()
+                   ELSE rfm.intent_weights(rfm._option(m, 'dciu_weights')) END;
+    SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute
+     WHERE attrelid = format('%I.members', s)::regclass AND attname = 'member_id';
+    events_sql := format('SELECT e.%1$I::%2$s AS member_id, rfm.intent_agg(e.%3$I::text, e.%4$I::timestamptz) AS intent
+                            FROM %5$s e WHERE e.%1$I IS NOT NULL %%s GROUP BY 1',
+                         ev.member_column, member_type, ev.event_column, ev.time_column, ev.relation);
+  END IF;
 
   -- 1. member states: all of them, or only the members touched since the last refresh
   IF "full" OR m.needs_full THEN
     PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text);
     EXECUTE format('DELETE FROM %I.changes', s);
     EXECUTE format('TRUNCATE %I.members', s);
-    EXECUTE format('INSERT INTO %1$I.members SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
-                     WHERE o.%2$I IS NOT NULL GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL
-                     ORDER BY 1',
-                   s, m.member_column, m.time_column, amount_expr, m.source);
+    IF ev.relation IS NULL THEN
+      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases)
+                       SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
+                       WHERE o.%2$I IS NOT NULL GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL
+                       ORDER BY 1',
+                     s, m.member_column, m.time_column, amount_expr, m.source);
+    ELSE
+      -- members are the buyers and the browsers
+      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases, intent)
+                       SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
+                         FROM (SELECT o.%2$I AS member_id, rfm.purchases_agg(o.%3$I, %4$s) AS purchases FROM %5$s o
+                                WHERE o.%2$I IS NOT NULL GROUP BY 1 HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL) p
+                         FULL JOIN (%6$s) i ON i.member_id = p.member_id
+                        ORDER BY 1',
+                     s, m.member_column, m.time_column, amount_expr, m.source, format(events_sql, ''));
+    END IF;
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
   ELSE
@@ -453,10 +622,23 @@ BEGIN
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     PERFORM rfm._progress(name, format('rebuilding %s touched member states', rebuilt));
     EXECUTE format('DELETE FROM %I.members WHERE member_id IN (SELECT member_id FROM _rfm_touched)', s);
-    EXECUTE format('INSERT INTO %1$I.members SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
-                     WHERE o.%2$I IN (SELECT member_id FROM _rfm_touched)
-                     GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL ORDER BY 1',
-                   s, m.member_column, m.time_column, amount_expr, m.source);
+    IF ev.relation IS NULL THEN
+      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases)
+                       SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
+                       WHERE o.%2$I IN (SELECT member_id FROM _rfm_touched)
+                       GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL ORDER BY 1',
+                     s, m.member_column, m.time_column, amount_expr, m.source);
+    ELSE
+      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases, intent)
+                       SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
+                         FROM (SELECT o.%2$I AS member_id, rfm.purchases_agg(o.%3$I, %4$s) AS purchases FROM %5$s o
+                                WHERE o.%2$I IN (SELECT member_id FROM _rfm_touched)
+                                GROUP BY 1 HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL) p
+                         FULL JOIN (%6$s) i ON i.member_id = p.member_id
+                        ORDER BY 1',
+                     s, m.member_column, m.time_column, amount_expr, m.source,
+                     format(events_sql, format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)));
+    END IF;
     DROP TABLE _rfm_touched;
   END IF;
 
@@ -471,9 +653,10 @@ BEGIN
            CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev,
            rfm.napl(purchases, $1, $4) AS napl,
            CASE WHEN rfm.purchase_days(purchases, $1) >= 2 THEN rfm.nes(purchases, $1, 1, $5, $6) END AS repeat_nes,
-           CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st
+           CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st,
+           CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score
       FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s)
-    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy;
+    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w;
   GET DIAGNOSTICS members = ROW_COUNT;
   PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
   IF fallback IS NULL THEN
@@ -496,6 +679,24 @@ BEGIN
     fb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'f_breaks'))::float8);
     mb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'm_breaks'))::float8);
   END IF;
+  IF ev.relation IS NOT NULL THEN
+    -- DCIU cuts calibrated by replay: every member (buyers and browsers) scored at the start of the horizon,
+    -- and who bought in it, and for how much; the lift of the buckets is published (dciu_lifts)
+    PERFORM rfm._progress(name, format('calibrating DCIU on the %s up to %s', dciu_hz, as_of));
+    EXECUTE format('CREATE TEMP TABLE _rfm_cal ON COMMIT DROP AS
+      SELECT coalesce(rfm.intent_score(intent, $1, $2, $3, $4), 0) AS cal_score,
+             coalesce(rfm.purchase_days(purchases, $5, $3), 0) > 0 AS cal_bought,
+             coalesce(rfm.monetary(purchases, $5, $3), 0) AS cal_revenue
+        FROM %I.members', s)
+      USING intent_ts - dciu_hz, dciu_hl, dciu_hz, dciu_w, as_of;
+    IF rfm._option(m, 'dciu_cuts') <> 'null' THEN
+      dciu_cuts := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'dciu_cuts'))::float8);
+    ELSE
+      SELECT rfm.dciu_calibrate(c.cal_score, c.cal_bought) INTO dciu_cuts FROM _rfm_cal c;
+    END IF;
+    SELECT rfm.dciu_lift_agg(coalesce(rfm.dciu(c.cal_score, dciu_cuts), 'U'), c.cal_bought, c.cal_revenue) INTO lift FROM _rfm_cal c;
+    DROP TABLE _rfm_cal;
+  END IF;
   IF scoring = 'ntile' THEN
     -- equal-count bins; ties broken by member id, so the result is deterministic
     score_sql := 'ntile($6) OVER (ORDER BY recency DESC, member_id) AS r_score,
@@ -512,9 +713,10 @@ BEGIN
            napl,
            coalesce(repeat_nes, CASE WHEN recency <= $12 * $11 THEN ''N'' WHEN recency <= $13 * $11 THEN ''S1''
                                      WHEN recency <= $14 * $11 THEN ''S2'' ELSE ''S3'' END::rfm.nes_stage) AS nes,
-           NULL::text AS dciu, (tier_st).tier AS tier, since_prev
+           CASE WHEN $15 THEN coalesce(rfm.dciu(dciu_score, $16), ''U'')::text END AS dciu, (tier_st).tier AS tier, since_prev
       FROM (SELECT b.*, %s FROM _rfm_base b) x', score_sql)
-    USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3];
+    USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
+          ev.relation IS NOT NULL, dciu_cuts;
   ANALYZE _rfm_new;
 
   -- 3. history: members whose labels differ from the last refresh's (the labels table holds them, as do
@@ -538,31 +740,32 @@ BEGIN
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
       SELECT was, is_now, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes, f_tier, t_tier,
-             sum(members) AS members, sum(revenue) AS revenue
+             f_dciu, t_dciu, sum(members) AS members, sum(revenue) AS revenue
         FROM (SELECT true AS was, true AS is_now, n.segment AS f_segment, n.segment AS t_segment,
                      n.value_segment AS f_value, n.value_segment AS t_value, n.napl AS f_napl, n.napl AS t_napl,
-                     n.nes AS f_nes, n.nes AS t_nes, n.tier AS f_tier, n.tier AS t_tier,
+                     n.nes AS f_nes, n.nes AS t_nes, n.tier AS f_tier, n.tier AS t_tier, n.dciu AS f_dciu, n.dciu AS t_dciu,
                      count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
                 FROM _rfm_new n WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = n.member_id)
-               GROUP BY 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+               GROUP BY 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
               UNION ALL
               SELECT p.member_id IS NOT NULL, n.member_id IS NOT NULL, p.segment, n.segment, p.value_segment,
-                     n.value_segment, p.napl, n.napl, p.nes, n.nes, p.tier, n.tier, count(*), coalesce(sum(n.since_prev), 0)
+                     n.value_segment, p.napl, n.napl, p.nes, n.nes, p.tier, n.tier, p.dciu, n.dciu,
+                     count(*), coalesce(sum(n.since_prev), 0)
                 FROM _rfm_changed c LEFT JOIN %1$I.labels p ON p.member_id = c.member_id
                      LEFT JOIN _rfm_new n ON n.member_id = c.member_id
-               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) u
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12$q$, s);
+               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14) u
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s);
   ELSE
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
       SELECT p.member_id IS NOT NULL AS was, n.member_id IS NOT NULL AS is_now,
              p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
              p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes, p.tier AS f_tier, n.tier AS t_tier,
-             count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
-        FROM (SELECT member_id, segment, value_segment, napl, nes, tier FROM %I.label_history
+             p.dciu AS f_dciu, n.dciu AS t_dciu, count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
+        FROM (SELECT member_id, segment, value_segment, napl, nes, tier, dciu FROM %I.label_history
                WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)) p
         FULL JOIN _rfm_new n ON n.member_id = p.member_id
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12$q$, s)
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s)
       USING prev_as_of;
   END IF;
 
@@ -571,6 +774,7 @@ BEGIN
   IF as_of = last_as_of THEN
     EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+                    DELETE FROM %1$I.dciu_lifts WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
     EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
                      WHERE h.member_id = c.member_id AND h.valid_to IS NULL AND h.valid_from = $1', s) USING as_of;
@@ -587,7 +791,7 @@ BEGIN
   EXECUTE format($q$
     INSERT INTO %1$I.refreshes (as_of, full_rebuild, started, finished, members, rebuilt, changed, fallback_cycle,
                                 value_reference, revenue, active_rate, repurchase_rate, churn_rate, n_to_a_rate,
-                                p_to_a_rate, top20_revenue_share)
+                                p_to_a_rate, top20_revenue_share, dciu_cuts)
     SELECT $1, $2, $3, clock_timestamp(), $4, $5, $6, $7,
            jsonb_build_object('recency', $8, 'frequency', $9, 'monetary', $10),
            $11,
@@ -602,11 +806,12 @@ BEGIN
            coalesce(sum(members) FILTER (WHERE f_napl = 'P' AND t_napl = 'A'), 0)
              / nullif(sum(members) FILTER (WHERE f_napl = 'P'), 0),
            (SELECT sum(monetary) FROM (SELECT monetary FROM _rfm_new ORDER BY monetary DESC LIMIT ceil(0.2 * $4)) t)
-             / nullif($11, 0)
+             / nullif($11, 0),
+           $12
       FROM _rfm_moves
     RETURNING refresh_id$q$, s)
     INTO rid
-    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue;
+    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, dciu_cuts;
   -- members per score of the three dimensions in one pass
   EXECUTE format($q$
     INSERT INTO %1$I.cutpoints
@@ -625,12 +830,15 @@ BEGIN
       FROM _rfm_moves mv,
            LATERAL (VALUES ('segment', mv.f_segment, mv.t_segment), ('value_segment', mv.f_value, mv.t_value),
                            ('napl', mv.f_napl::text, mv.t_napl::text), ('nes', mv.f_nes::text, mv.t_nes::text),
-                           ('tier', mv.f_tier, mv.t_tier)) v(dimension, f, t),
+                           ('tier', mv.f_tier, mv.t_tier), ('dciu', mv.f_dciu, mv.t_dciu)) v(dimension, f, t),
            LATERAL (SELECT v.dimension, CASE WHEN mv.was THEN coalesce(v.f, '(none)') ELSE '(entered)' END,
                            CASE WHEN mv.is_now THEN coalesce(v.t, '(none)') ELSE '(exited)' END) d(dimension, from_label, to_label)
-     WHERE v.dimension <> 'tier' OR $2 IS NOT NULL
+     WHERE (v.dimension <> 'tier' OR $2 IS NOT NULL) AND (v.dimension <> 'dciu' OR $3)
      GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4$q$, s)
-    USING rid, tier_policy;
+    USING rid, tier_policy, ev.relation IS NOT NULL;
+  IF lift IS NOT NULL THEN
+    EXECUTE format('INSERT INTO %I.dciu_lifts SELECT $1, l.* FROM unnest($2) l', s) USING rid, lift;
+  END IF;
 
   -- 6. labels and the BI views
   PERFORM rfm._progress(name, 'refreshing labels and BI views');
@@ -648,7 +856,8 @@ BEGIN
                    WHERE watch IS NOT NULL ORDER BY member_id', s)
     USING as_of, (rfm._option(m, 'tier_upgrade_gap') #>> '{}')::float8, (rfm._option(m, 'tier_risk_horizon') #>> '{}')::interval;
   EXECUTE format('REFRESH MATERIALIZED VIEW %1$I.segment_summary; REFRESH MATERIALIZED VIEW %1$I.lifecycle_summary;
-                  REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi', s);
+                  REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi;
+                  REFRESH MATERIALIZED VIEW %1$I.dciu_lift; REFRESH MATERIALIZED VIEW %1$I.napl_dciu', s);
   DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_moves;
   elapsed := clock_timestamp() - started;
 END $$;
