@@ -1,7 +1,7 @@
 -- Models with browsing events (option events): the intent state per member, the DCIU label calibrated by
 -- replay on the model's own history, its lift table, history, flow and the NAPL × DCIU view.
--- Data: the Taobao UserBehavior head of ../shared/data (815 users, pv/fav/cart/buy, China time); orders are
--- its buy events (one unit each: the log has no prices).
+-- Data: the Taobao UserBehavior head of ../shared/data (815 users, pv/fav/cart/buy, China time), its own
+-- event names mapped by the option; orders are its buy events (one unit each: the log has no prices).
 SET extra_float_digits = 0;
 SET DateStyle = ISO;
 SET client_min_messages = warning;
@@ -14,12 +14,16 @@ CREATE TABLE md_line (line text);
 COPY md_line FROM :'taobao' WITH (FORMAT text, DELIMITER E'\x01');
 CREATE TABLE md_events AS
   SELECT split_part(line, ',', 1)::bigint AS user_id,
-         CASE split_part(line, ',', 4) WHEN 'pv' THEN 'view' WHEN 'fav' THEN 'favorite'
-                                       WHEN 'cart' THEN 'cart_add' WHEN 'buy' THEN 'purchase' END AS behavior,
+         split_part(line, ',', 4) AS behavior,
          to_timestamp(split_part(line, ',', 5)::bigint) AS ts
     FROM md_line WHERE line ~ '^\d+,\d+,\d+,(pv|fav|cart|buy),\d+$';
 DROP TABLE md_line;
-CREATE TABLE md_orders AS SELECT user_id, ts AS ordered_at, 1::numeric AS amount FROM md_events WHERE behavior = 'purchase';
+CREATE TABLE md_orders AS SELECT user_id, ts AS ordered_at, 1::numeric AS amount FROM md_events WHERE behavior = 'buy';
+-- the oracle's view of the events, with rfm's names
+CREATE VIEW md_named AS
+  SELECT user_id, CASE behavior WHEN 'pv' THEN 'view' WHEN 'fav' THEN 'favorite' WHEN 'cart' THEN 'cart_add'
+                                WHEN 'buy' THEN 'purchase' ELSE behavior END AS behavior, ts
+    FROM md_events;
 SELECT count(*) AS events, count(DISTINCT user_id) AS users, (SELECT count(*) FROM md_orders) AS orders,
        (SELECT count(DISTINCT user_id) FROM md_orders) AS buyers
   FROM md_events;
@@ -32,7 +36,8 @@ SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', 
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "md_events"}, "dciu_cuts": [3, 2, 1]}');
 \set VERBOSITY default
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount',
-  '{"events": {"relation": "md_events", "member_column": "user_id", "event_column": "behavior", "time_column": "ts"},
+  '{"events": {"relation": "md_events", "member_column": "user_id", "event_column": "behavior", "time_column": "ts",
+               "event_names": {"pv": "view", "fav": "favorite", "cart": "cart_add", "buy": "purchase"}},
     "dciu_horizon": "1 day", "dciu_half_life": "12 hours"}');
 SELECT as_of, r.members, r.rebuilt
   FROM (VALUES (date '2017-11-30'), ('2017-12-01'), ('2017-12-02')) d(as_of), rfm.refresh('dciu', d.as_of) r;
@@ -40,7 +45,7 @@ SELECT as_of, r.members, r.rebuilt
 -- members are the buyers and the browsers; their intent equals rfm.intent_agg over the events
 SELECT count(*) AS members, count(purchases) AS buyers, count(intent) AS browsers FROM rfm_dciu.members;
 SELECT count(*) AS intents_differ FROM rfm_dciu.members m
-  FULL JOIN (SELECT user_id, rfm.intent_agg(behavior, ts) AS i FROM md_events GROUP BY 1) o ON o.user_id = m.member_id
+  FULL JOIN (SELECT user_id, rfm.intent_agg(behavior, ts) AS i FROM md_named GROUP BY 1) o ON o.user_id = m.member_id
  WHERE m.intent::text IS DISTINCT FROM o.i::text;
 
 -- the cuts of every refresh equal rfm.dciu_calibrate on a plain-SQL replay: every member scored at the start
@@ -49,7 +54,7 @@ CREATE TABLE md_replay AS
   SELECT r.as_of, coalesce(rfm.intent_score(i.i, r.as_of::timestamptz, '12 hours', '1 day'), 0) AS score,
          count(o.user_id) > 0 AS bought, count(o.user_id)::float8 AS revenue
     FROM rfm_dciu.refreshes r
-   CROSS JOIN (SELECT user_id, rfm.intent_agg(behavior, ts) AS i FROM md_events GROUP BY 1) i
+   CROSS JOIN (SELECT user_id, rfm.intent_agg(behavior, ts) AS i FROM md_named GROUP BY 1) i
     LEFT JOIN md_orders o ON o.user_id = i.user_id AND o.ordered_at::date = r.as_of
    GROUP BY r.as_of, i.user_id, i.i;
 SELECT r.as_of, (SELECT array_agg(round(c::numeric, 4)) FROM unnest(r.dciu_cuts) c) AS dciu_cuts, r.dciu_cuts = (SELECT rfm.dciu_calibrate(score, bought) FROM md_replay p WHERE p.as_of = r.as_of) AS cuts_equal_oracle
@@ -88,7 +93,7 @@ INSERT INTO md_events VALUES (1000, 'cart_add', '2017-12-02 20:00+08'), (1000, '
 SELECT count(DISTINCT member_id) AS changes_captured FROM rfm_dciu.changes;
 SELECT members, rebuilt FROM rfm.refresh('dciu', '2017-12-02');
 SELECT count(*) AS intents_differ FROM rfm_dciu.members m
-  FULL JOIN (SELECT user_id, rfm.intent_agg(behavior, ts) AS i FROM md_events GROUP BY 1) o ON o.user_id = m.member_id
+  FULL JOIN (SELECT user_id, rfm.intent_agg(behavior, ts) AS i FROM md_named GROUP BY 1) o ON o.user_id = m.member_id
  WHERE m.intent::text IS DISTINCT FROM o.i::text;
 -- unknown event names in the events are an error naming them; the labels stay
 INSERT INTO md_events VALUES (1000, 'wishlist', '2017-12-02 22:00+08');
@@ -99,4 +104,5 @@ SELECT count(*) AS still_labelled FROM rfm_dciu.labels;
 
 SELECT rfm.drop_model('dciu');
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'md_events'::regclass;
+DROP VIEW md_named;
 DROP TABLE md_events, md_orders, md_replay;

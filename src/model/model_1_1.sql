@@ -16,7 +16,7 @@ INSERT INTO rfm.model_option VALUES
   ('tier_risk_horizon', '"30 days"', 'tier_watch lists a member as at_risk when short of the spend that keeps the tier at a review within this interval (null = any review)');
 
 INSERT INTO rfm.model_option VALUES
-  ('events', 'null', 'browsing events for the DCIU label: {"relation": "events", "member_column": "member_id", "event_column": "event", "time_column": "occurred_at"} (column names default to these); null = no DCIU'),
+  ('events', 'null', 'browsing events for the DCIU label: {"relation": "events", "member_column": "member_id", "event_column": "event", "time_column": "occurred_at", "event_names": {"pv": "view"}} (column names default to these; event_names maps names of your own to those of rfm.intent_agg); null = no DCIU'),
   ('dciu_half_life', '"3 days"', 'half-life of the intent score (rfm.intent_score)'),
   ('dciu_horizon', '"14 days"', 'horizon of the intent score, and the period over which the DCIU cuts are calibrated'),
   ('dciu_cuts', 'null', 'fixed DCIU cuts [I, C, D] on the intent score; null = calibrated at each refresh on the model''s own history'),

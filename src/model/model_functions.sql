@@ -83,7 +83,8 @@ BEGIN
         WHEN 'events' THEN
           IF jsonb_typeof(v) <> 'object' OR jsonb_typeof(v -> 'relation') <> 'string'
              OR EXISTS (SELECT 1 FROM jsonb_object_keys(v) ek
-                         WHERE ek NOT IN ('relation', 'member_column', 'event_column', 'time_column')) THEN
+                         WHERE ek NOT IN ('relation', 'member_column', 'event_column', 'time_column', 'event_names'))
+             OR (v ? 'event_names' AND jsonb_typeof(v -> 'event_names') <> 'object') THEN
             RAISE EXCEPTION 'not an events object';
           END IF;
         WHEN 'dciu_half_life', 'dciu_horizon' THEN
@@ -588,9 +589,12 @@ BEGIN
                    ELSE rfm.intent_weights(rfm._option(m, 'dciu_weights')) END;
     SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute
      WHERE attrelid = format('%I.members', s)::regclass AND attname = 'member_id';
-    events_sql := format('SELECT e.%1$I::%2$s AS member_id, rfm.intent_agg(e.%3$I::text, e.%4$I::timestamptz) AS intent
+    -- event names of the relation's own (option events.event_names: {"pv": "view"}) are mapped first
+    events_sql := format('SELECT e.%1$I::%2$s AS member_id,
+                                 rfm.intent_agg(coalesce(%6$L::jsonb ->> e.%3$I::text, e.%3$I::text), e.%4$I::timestamptz) AS intent
                             FROM %5$s e WHERE e.%1$I IS NOT NULL %%s GROUP BY 1',
-                         ev.member_column, member_type, ev.event_column, ev.time_column, ev.relation);
+                         ev.member_column, member_type, ev.event_column, ev.time_column, ev.relation,
+                         coalesce(m.options -> 'events' -> 'event_names', '{}'));
   END IF;
 
   -- 1. member states: all of them, or only the members touched since the last refresh
