@@ -15,6 +15,9 @@ OBJS = \
 	src/scoring/breaks.o \
 	src/scoring/segment.o \
 	src/lifecycle/lifecycle.o \
+	src/clv/clv_math.o \
+	src/clv/clv_fit.o \
+	src/clv/clv_predict.o \
 	src/model/progress.o
 
 # The install script is these fragments, concatenated in this order.
@@ -26,12 +29,13 @@ SQL_PARTS = \
 	src/scoring/labels.sql \
 	src/scoring/scoring_end.sql \
 	src/lifecycle/lifecycle.sql \
+	src/clv/clv.sql \
 	src/model/model.sql
 
 DATA_built = rfm--$(EXTVERSION).sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci model
+	purchases_bad_input classify classify_uci model clv_cdnow clv_parallel clv_bad_input clv_grocery
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
