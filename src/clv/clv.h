@@ -46,6 +46,7 @@ typedef struct ClvFit
 } ClvFit;
 
 /* clv_math.c */
+extern void (*clv_interrupt_hook) (void);
 extern double clv_digamma(double x);
 extern double clv_log_hyp2f1(double a, double b, double c, double z,
 							 double *da, double *db, double *dc, double *dz);

@@ -21,6 +21,7 @@
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/hsearch.h"
 
 #include "../rfm.h"
@@ -342,6 +343,13 @@ rfm_clv_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
+/* lets a long fit be cancelled (clv_math.c allocates nothing, so a longjmp is safe) */
+static void
+clv_check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /* The cells of a state as an array, with the number of repeaters. */
 static ClvCell *
 state_cells(ClvState *s, int64 *ncells, int64 *repeaters)
@@ -404,6 +412,7 @@ fit_final(FunctionCallInfo fcinfo, int kind, const char *agg)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%s: all %lld repeaters have the same (x, monetary)", agg, (long long) s->members),
 				 errhint("Gamma-Gamma needs spread in the mean spends.")));
+	clv_interrupt_hook = clv_check_interrupts;
 	clv_fit(kind, cells, ncells, &fit);
 	if (!fit.finite)
 		ereport(ERROR,

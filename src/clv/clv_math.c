@@ -31,6 +31,9 @@
 #define BFGS_STALL 5			/* iterations without decrease that end a run */
 #define BFGS_MAX_STEP 2.0		/* largest move of one log-parameter per step */
 
+/* called now and then during a fit, e.g. to let a query be cancelled */
+void		(*clv_interrupt_hook) (void) = NULL;
+
 int
 clv_npar(int kind)
 {
@@ -174,20 +177,80 @@ logsumexp2(double p, double q)
  */
 
 /*
- * log L(r, alpha, a, b | x, t_x, T) =
- *	 lnG(r+x) - lnG(r) + r ln alpha + lnB(a, b+x) - lnB(a, b)
+ * The part of a cell's log-likelihood that depends on x alone (gamma
+ * functions), with its gradient on the natural parameters.  Members share
+ * few values of x, so clv_ll computes it once per x.
+ */
+typedef struct XTerms
+{
+	double		ll;
+	double		g[4];
+} XTerms;
+
+static void
+x_terms(int kind, const double *p, double x, XTerms *xt)
+{
+	if (kind == CLV_BGNBD)
+	{
+		double		r = p[0],
+					al = p[1],
+					a = p[2],
+					b = p[3];
+		double		pab = clv_digamma(a + b),
+					pabx = clv_digamma(a + b + x);
+
+		/* lnG(r+x) - lnG(r) + r ln alpha + lnB(a, b+x) - lnB(a, b) */
+		xt->ll = lgamma(r + x) - lgamma(r) + r * log(al)
+			+ lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+		xt->g[0] = clv_digamma(r + x) - clv_digamma(r) + log(al);
+		xt->g[1] = r / al;
+		xt->g[2] = pab - pabx;
+		xt->g[3] = pab + clv_digamma(b + x) - clv_digamma(b) - pabx;
+	}
+	else if (kind == CLV_PNBD)
+	{
+		double		r = p[0],
+					al = p[1],
+					s = p[2],
+					be = p[3];
+
+		/* lnG(r+x) - lnG(r) + r ln alpha + s ln beta */
+		xt->ll = lgamma(r + x) - lgamma(r) + r * log(al) + s * log(be);
+		xt->g[0] = clv_digamma(r + x) - clv_digamma(r) + log(al);
+		xt->g[1] = r / al;
+		xt->g[2] = log(be);
+		xt->g[3] = s / be;
+	}
+	else
+	{
+		double		pp = p[0],
+					q = p[1],
+					v = p[2];
+		double		px = pp * x;
+		double		ppq = clv_digamma(px + q);
+
+		/* lnG(px+q) - lnG(px) - lnG(q) + q ln v + px ln x */
+		xt->ll = lgamma(px + q) - lgamma(px) - lgamma(q) + q * log(v) + px * log(x);
+		xt->g[0] = x * (ppq - clv_digamma(px) + log(x));
+		xt->g[1] = ppq - clv_digamma(q) + log(v);
+		xt->g[2] = q / v;
+		xt->g[3] = 0.0;
+	}
+}
+
+/*
+ * BG/NBD (Fader, Hardie & Lee 2005, eq. 6):
+ * log L(r, alpha, a, b | x, t_x, T) = [x terms]
  *	 + ln[ (alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x) ]
- * and its gradient on (r, alpha, a, b) when g is given.
+ * and its gradient on (r, alpha, a, b).
  */
 static double
-bgnbd_cell_ll(const double *p, double x, double tx, double T, double *g)
+bgnbd_cell_ll(const double *p, const XTerms *xt, double x, double tx, double T, double *g)
 {
 	double		r = p[0],
 				al = p[1],
 				a = p[2],
 				b = p[3];
-	double		A1 = lgamma(r + x) - lgamma(r) + r * log(al);
-	double		A2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
 	double		A3 = -(r + x) * log(al + T);
 	double		A4 = x > 0 ? log(a) - log(b + x - 1) - (r + x) * log(al + tx) : -INFINITY;
 	double		lse = logsumexp2(A3, A4);
@@ -196,17 +259,13 @@ bgnbd_cell_ll(const double *p, double x, double tx, double T, double *g)
 	{
 		double		w3 = exp(A3 - lse);
 		double		w4 = x > 0 ? exp(A4 - lse) : 0.0;
-		double		pab = clv_digamma(a + b),
-					pabx = clv_digamma(a + b + x);
 
-		g[0] = clv_digamma(r + x) - clv_digamma(r) + log(al)
-			- w3 * log(al + T) - (x > 0 ? w4 * log(al + tx) : 0.0);
-		g[1] = r / al - w3 * (r + x) / (al + T) - (x > 0 ? w4 * (r + x) / (al + tx) : 0.0);
-		g[2] = pab - pabx + (x > 0 ? w4 / a : 0.0);
-		g[3] = pab + clv_digamma(b + x) - clv_digamma(b) - pabx
-			- (x > 0 ? w4 / (b + x - 1) : 0.0);
+		g[0] = xt->g[0] - w3 * log(al + T) - (x > 0 ? w4 * log(al + tx) : 0.0);
+		g[1] = xt->g[1] - w3 * (r + x) / (al + T) - (x > 0 ? w4 * (r + x) / (al + tx) : 0.0);
+		g[2] = xt->g[2] + (x > 0 ? w4 / a : 0.0);
+		g[3] = xt->g[3] - (x > 0 ? w4 / (b + x - 1) : 0.0);
 	}
-	return A1 + A2 + lse;
+	return xt->ll + lse;
 }
 
 /* ---------------------------------------------------------------------------
@@ -301,19 +360,18 @@ pnbd_log_a0(const double *p, double x, double tx, double T, double *g)
 }
 
 /*
- * log L(r, alpha, s, beta | x, t_x, T) =
- *	 lnG(r+x) - lnG(r) + r ln alpha + s ln beta
+ * Pareto/NBD (Fader & Hardie 2005, eq. 21):
+ * log L(r, alpha, s, beta | x, t_x, T) = [x terms]
  *	 + ln[ (alpha+T)^-(r+x) (beta+T)^-s + s/(r+s+x) A0 ]
  */
 static double
-pnbd_cell_ll(const double *p, double x, double tx, double T, double *g)
+pnbd_cell_ll(const double *p, const XTerms *xt, double x, double tx, double T, double *g)
 {
 	double		r = p[0],
 				al = p[1],
 				s = p[2],
 				be = p[3];
 	double		k = r + s + x;
-	double		C = lgamma(r + x) - lgamma(r) + r * log(al) + s * log(be);
 	double		L1 = -(r + x) * log(al + T) - s * log(be + T);
 	double		ga[4];
 	double		la0 = pnbd_log_a0(p, x, tx, T, g ? ga : NULL);
@@ -328,13 +386,12 @@ pnbd_cell_ll(const double *p, double x, double tx, double T, double *g)
 		double		w1 = exp(L1 - lse);
 		double		w2 = la0 == -INFINITY ? 0.0 : exp(L2 - lse);
 
-		g[0] = clv_digamma(r + x) - clv_digamma(r) + log(al)
-			- w1 * log(al + T) + w2 * (-1.0 / k + ga[0]);
-		g[1] = r / al - w1 * (r + x) / (al + T) + w2 * ga[1];
-		g[2] = log(be) - w1 * log(be + T) + w2 * (1.0 / s - 1.0 / k + ga[2]);
-		g[3] = s / be - w1 * s / (be + T) + w2 * ga[3];
+		g[0] = xt->g[0] - w1 * log(al + T) + w2 * (-1.0 / k + ga[0]);
+		g[1] = xt->g[1] - w1 * (r + x) / (al + T) + w2 * ga[1];
+		g[2] = xt->g[2] - w1 * log(be + T) + w2 * (1.0 / s - 1.0 / k + ga[2]);
+		g[3] = xt->g[3] - w1 * s / (be + T) + w2 * ga[3];
 	}
-	return C + lse;
+	return xt->ll + lse;
 }
 
 /* ---------------------------------------------------------------------------
@@ -343,35 +400,37 @@ pnbd_cell_ll(const double *p, double x, double tx, double T, double *g)
  */
 
 /*
- * log f(m | p, q, v, x) for the mean spend m of x repeat transactions:
- *	 lnG(px+q) - lnG(px) - lnG(q) + q ln v + (px-1) ln m + px ln x
- *	 - (px+q) ln(v + x m)
+ * Gamma-Gamma (Fader, Hardie & Lee 2005; Fader & Hardie 2013): log f of
+ * the mean spend m of x repeat transactions =
+ *	 [x terms] + (px-1) ln m - (px+q) ln(v + x m)
  */
 static double
-gg_cell_ll(const double *par, double x, double m, double *g)
+gg_cell_ll(const double *par, const XTerms *xt, double x, double m, double *g)
 {
 	double		p = par[0],
 				q = par[1],
 				v = par[2];
 	double		px = p * x;
 	double		lxmv = log(x * m + v);
+	double		lm = log(m);
 
 	if (g)
 	{
-		double		ppq = clv_digamma(px + q);
-
-		g[0] = x * (ppq - clv_digamma(px) + log(m) + log(x) - lxmv);
-		g[1] = ppq - clv_digamma(q) + log(v) - lxmv;
-		g[2] = q / v - (px + q) / (x * m + v);
+		g[0] = xt->g[0] + x * (lm - lxmv);
+		g[1] = xt->g[1] - lxmv;
+		g[2] = xt->g[2] - (px + q) / (x * m + v);
 	}
-	return lgamma(px + q) - lgamma(px) - lgamma(q) + q * log(v)
-		+ (px - 1) * log(m) + px * log(x) - (px + q) * lxmv;
+	return xt->ll + (px - 1) * lm - (px + q) * lxmv;
 }
+
+/* x terms are cached for x below this; larger x are computed per cell */
+#define XCACHE 4096
 
 /*
  * The total log-likelihood of the weighted cells at exp(logpar), and its
  * gradient on the log-parameters when grad is given.  Gamma-Gamma cells
- * with x = 0 never get here (the aggregate drops them).
+ * with x = 0 never get here (the aggregate drops them).  Not reentrant:
+ * the x terms are cached in static storage (a backend runs one at a time).
  */
 double
 clv_ll(int kind, const ClvCell *cells, int64_t ncells, const double *logpar, double *grad)
@@ -381,6 +440,8 @@ clv_ll(int kind, const ClvCell *cells, int64_t ncells, const double *logpar, dou
 	double		total = 0.0;
 	double		g[4],
 				cg[4];
+	static XTerms xcache[XCACHE];
+	static bool xdone[XCACHE];
 
 	for (int i = 0; i < np; i++)
 	{
@@ -389,21 +450,42 @@ clv_ll(int kind, const ClvCell *cells, int64_t ncells, const double *logpar, dou
 		if (!(p[i] > 0) || isinf(p[i]))
 			return NAN;
 	}
+	memset(xdone, 0, sizeof(xdone));
 	for (int64_t c = 0; c < ncells; c++)
 	{
 		const ClvCell *cell = &cells[c];
+		XTerms		own;
+		const XTerms *xt;
 		double		ll;
 
+		if ((c & 0xFFFF) == 0xFFFF && clv_interrupt_hook)
+			clv_interrupt_hook();
+		if (cell->x < XCACHE)
+		{
+			int			ix = (int) cell->x;
+
+			if (!xdone[ix])
+			{
+				x_terms(kind, p, cell->x, &xcache[ix]);
+				xdone[ix] = true;
+			}
+			xt = &xcache[ix];
+		}
+		else
+		{
+			x_terms(kind, p, cell->x, &own);
+			xt = &own;
+		}
 		switch (kind)
 		{
 			case CLV_BGNBD:
-				ll = bgnbd_cell_ll(p, cell->x, cell->u, cell->t, grad ? cg : NULL);
+				ll = bgnbd_cell_ll(p, xt, cell->x, cell->u, cell->t, grad ? cg : NULL);
 				break;
 			case CLV_PNBD:
-				ll = pnbd_cell_ll(p, cell->x, cell->u, cell->t, grad ? cg : NULL);
+				ll = pnbd_cell_ll(p, xt, cell->x, cell->u, cell->t, grad ? cg : NULL);
 				break;
 			default:
-				ll = gg_cell_ll(p, cell->x, cell->u, grad ? cg : NULL);
+				ll = gg_cell_ll(p, xt, cell->x, cell->u, grad ? cg : NULL);
 				break;
 		}
 		if (!isfinite(ll))
@@ -496,6 +578,8 @@ bfgs(const Objective *o, double *th, double *fval, int *iter)
 		bool		accepted = false;
 
 		*iter = it;
+		if (clv_interrupt_hook)
+			clv_interrupt_hook();
 		if (inf_norm(g, np) < BFGS_GTOL)
 		{
 			*fval = f;
