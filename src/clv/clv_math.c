@@ -809,31 +809,39 @@ clv_bgnbd_p_alive(const double *p, double x, double tx, double T)
 /*
  * (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+h))^(r+x) 2F1(r+x, b+x; a+b+x-1; h/(alpha+T+h))],
  * the numerator of the BG/NBD conditional expectation (FHL 2005 eq. 10);
- * with x = 0, T = 0 it is the unconditional E[X(h)] (eq. 9).  The formula
- * is 0/0 at a = 1: there the mean of a = 1 -+ 1e-6 is used.
+ * with x = 0, T = 0 it is the unconditional E[X(h)] (eq. 9).
  */
 static double
-bgnbd_numerator(const double *p, double h, double x, double T)
+bgnbd_numerator_raw(double r, double al, double a, double b, double h, double x, double T)
 {
-	double		r = p[0],
-				al = p[1],
-				a = p[2],
-				b = p[3];
 	double		lf,
 				lv;
 
-	if (fabs(a - 1.0) < 1e-6)
-	{
-		double		lo[4] = {r, al, 1.0 - 1e-6, b},
-					hi[4] = {r, al, 1.0 + 1e-6, b};
-
-		return 0.5 * (bgnbd_numerator(lo, h, x, T) + bgnbd_numerator(hi, h, x, T));
-	}
 	if (h == 0)
 		return 0.0;
 	lf = clv_log_hyp2f1(r + x, b + x, a + b + x - 1, h / (al + T + h), NULL, NULL, NULL, NULL);
 	lv = (r + x) * (log(al + T) - log(al + T + h)) + lf;
 	return (a + b + x - 1) / (a - 1) * -expm1(lv);
+}
+
+/*
+ * The formula is 0/0 at a = 1 and loses digits near it: within 1e-5 of 1
+ * it is interpolated linearly between a = 1 - 1e-5 and a = 1 + 1e-5.
+ */
+static double
+bgnbd_numerator(const double *p, double h, double x, double T)
+{
+	const double delta = 1e-5;
+	double		a = p[2];
+
+	if (fabs(a - 1.0) < delta)
+	{
+		double		lo = bgnbd_numerator_raw(p[0], p[1], 1.0 - delta, p[3], h, x, T);
+		double		hi = bgnbd_numerator_raw(p[0], p[1], 1.0 + delta, p[3], h, x, T);
+
+		return lo + (a - (1.0 - delta)) / (2 * delta) * (hi - lo);
+	}
+	return bgnbd_numerator_raw(p[0], p[1], a, p[3], h, x, T);
 }
 
 double
