@@ -149,4 +149,19 @@ SELECT rel_ok(rfm.clv(rfm.bgnbd(0.243, 4.414, 0.793, 2.426), rfm.gamma_gamma(6.2
 -- the fit over cells gives the fit over members: the same members entered with different row order
 SELECT rel_ok((SELECT (rfm.bgnbd_fit(x, t_x, t)).ll FROM (SELECT * FROM cal ORDER BY t DESC, member_id DESC) s),
               (bg).ll, 1e-12) AS order_independent_ll FROM fit;
+-- Pareto/NBD P(alive) without any hypergeometric function: 1 / (1 + s (alpha+T)^(r+x) (beta+T)^s I),
+-- I = integral over (t_x, T) of (alpha+tau)^-(r+x) (beta+tau)^-(s+1) (Simpson's rule, 20,000 intervals),
+-- including arguments z = |alpha-beta| / (max(alpha, beta) + t) near 1 (the continued fraction path)
+SELECT r, alpha, s, beta, x, t_x, t, rel_ok(rfm.p_alive(rfm.pnbd(r, alpha, s, beta), x, t_x, t),
+         1 / (1 + s * (alpha + t) ^ (r + x) * (beta + t) ^ s * i), 1e-8) AS same
+  FROM (SELECT r, alpha, s, beta, x, t_x, t,
+               (t - t_x) / 60000 * sum(CASE WHEN k IN (0, 20000) THEN 1 WHEN k % 2 = 1 THEN 4 ELSE 2 END
+                 * (alpha + t_x + k * (t - t_x) / 20000) ^ -(r + x) * (beta + t_x + k * (t - t_x) / 20000) ^ -(s + 1)) AS i
+          FROM (VALUES (2.0::float8, 1.0::float8, 0.5::float8, 20000.0::float8, 3, 1.0::float8, 2.0::float8),
+                       (2.0, 1.0, 0.5, 20000.0, 3, 0.5, 52.0),
+                       (0.5534, 10.5802, 0.6061, 11.6562, 26, 30.86, 31.0), (0.5, 20000.0, 0.6, 1.0, 2, 5.0, 40.0),
+                       (0.5, 1.0, 3.0, 5000.0, 0, 0.0, 30.0), (1.5, 3.0, 60.0, 30000.0, 1, 2.0, 50.0)) v(r, alpha, s, beta, x, t_x, t),
+               generate_series(0, 20000) k
+         GROUP BY r, alpha, s, beta, x, t_x, t) q
+ ORDER BY r, alpha;
 RESET search_path;

@@ -75,21 +75,19 @@ clv_digamma(double x)
 }
 
 /*
- * log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, by its power series,
+ * log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1 by its power series,
  * whose terms are then all positive (no cancellation).  The sum is kept
  * rescaled so terms near (1 - z)^-b cannot overflow.  When da, db, dc, dz
  * are given they receive the partial derivatives of log 2F1, summed term
  * by term in the same loop (d log T_n / da = sum_{k<n} 1/(a + k), etc.).
  *
- * The series converges like z^n; callers choose the argument so that z is
- * small where it can be (Pareto/NBD: the alpha >= beta / alpha < beta
- * split of Fader & Hardie).  It stops when the remaining tail, bounded by a
- * geometric series, is below 1e-17 of the sum, and returns NaN if that
- * takes more than HYP2F1_MAX_TERMS terms.
+ * It stops when the remaining tail, bounded by a geometric series, is below
+ * 1e-17 of the sum, and returns NaN if that takes more than
+ * HYP2F1_MAX_TERMS terms.
  */
-double
-clv_log_hyp2f1(double a, double b, double c, double z,
-			   double *da, double *db, double *dc, double *dz)
+static double
+hyp2f1_series(double a, double b, double c, double z,
+			  double *da, double *db, double *dc, double *dz)
 {
 	double		sum = 1.0,
 				sa = 0.0,
@@ -158,6 +156,209 @@ clv_log_hyp2f1(double a, double b, double c, double z,
 	if (dz)
 		*dz = sz / (sum * z);
 	return log(sum) + logscale;
+}
+
+/*
+ * log 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, with the partial
+ * derivatives of the log when da, db, dc, dz are given.
+ *
+ * Its terms behave like n^(a+b-c-1) z^n: when a + b > c they first grow
+ * (to about (1-z)^(c-a-b) at n ~ z/(1-z)) and decay slowly, which near
+ * z = 1 takes hundreds of thousands of terms (Pareto/NBD with a large x,
+ * alpha and beta far apart).  Then Euler's transformation
+ *	 2F1(a, b; c; z) = (1-z)^(c-a-b) 2F1(c-a, c-b; c; z)
+ * gives terms like n^(c-a-b-1) z^n, which fall from the start; it is used
+ * when a + b > c and c - a, c - b > 0 (so its terms are positive too).
+ * Callers also keep z small where they can (Pareto/NBD: the alpha >= beta
+ * / alpha < beta argument choice of Fader & Hardie).
+ */
+double
+clv_log_hyp2f1(double a, double b, double c, double z,
+			   double *da, double *db, double *dc, double *dz)
+{
+	double		l1z,
+				lg,
+				sa,
+				sb,
+				sc,
+				sz;
+
+	if (!(a > 0 && b > 0 && c > 0 && z >= 0 && z < 1))
+		return NAN;
+	if (!(a + b > c && c - a > 0 && c - b > 0) || z == 0)
+		return hyp2f1_series(a, b, c, z, da, db, dc, dz);
+	l1z = log1p(-z);
+	lg = hyp2f1_series(c - a, c - b, c, z, &sa, &sb, &sc, &sz);
+	if (da)
+	{
+		*da = -l1z - sa;
+		*db = -l1z - sb;
+		*dc = l1z + sa + sb + sc;
+	}
+	if (dz)
+		*dz = -(c - a - b) / (1 - z) + sz;
+	return (c - a - b) * l1z + lg;
+}
+
+/* A number with its derivatives in (p, q, z): forward-mode differentiation. */
+typedef struct Dual
+{
+	double		v;
+	double		d[3];
+} Dual;
+
+static Dual
+dual_add(Dual x, Dual y)
+{
+	Dual		r = {x.v + y.v, {x.d[0] + y.d[0], x.d[1] + y.d[1], x.d[2] + y.d[2]}};
+
+	return r;
+}
+
+static Dual
+dual_mul(Dual x, Dual y)
+{
+	Dual		r;
+
+	r.v = x.v * y.v;
+	for (int i = 0; i < 3; i++)
+		r.d[i] = x.d[i] * y.v + x.v * y.d[i];
+	return r;
+}
+
+static Dual
+dual_inv(Dual x)
+{
+	Dual		r;
+
+	r.v = 1.0 / x.v;
+	for (int i = 0; i < 3; i++)
+		r.d[i] = -x.d[i] * r.v * r.v;
+	return r;
+}
+
+/* keeps a Lentz denominator away from 0 */
+static Dual
+dual_nonzero(Dual x)
+{
+	if (fabs(x.v) < 1e-300)
+		x.v = 1e-300;
+	return x;
+}
+
+/*
+ * log 2F1(1, p; q+1; z) for p, q > 0, 0 <= z < 1, and its derivatives in
+ * p, q, z, by Gauss's continued fraction (the case a = 0 of the fraction for
+ * F(a+1, b; c+1; z) / F(a, b; c; z)):
+ *
+ *	 2F1(1, p; q+1; z) = 1 / (1 + k1 z / (1 + k2 z / (1 + ...)))
+ *	 k_{2n+1} = -(q+n)(p+n) / ((q+2n)(q+2n+1)),
+ *	 k_{2n}	= n (p-q-n) / ((q+2n-1)(q+2n))
+ *
+ * evaluated by the modified Lentz method on dual numbers.  Near z = 1 it
+ * needs about 1 / sqrt(1 - z) steps where the power series needs about
+ * 1 / (1 - z) terms.  NaN after HYP2F1_MAX_TERMS steps.
+ */
+static double
+hyp2f1_1pq_cf(double p, double q, double z, double *dp, double *dq, double *dz)
+{
+	const double eps = 1e-16;
+	Dual		one = {1.0, {0, 0, 0}};
+	Dual		f = one,
+				C = one,
+				D = {0.0, {0, 0, 0}};
+	Dual		zz = {z, {0, 0, 1}};
+	long		j;
+
+	for (j = 1; j < HYP2F1_MAX_TERMS; j++)
+	{
+		long		n = j / 2;
+		Dual		k,
+					a,
+					delta;
+		double		conv;
+
+		if (j % 2 == 1)
+		{
+			/* -(q+n)(p+n) / ((q+2n)(q+2n+1)) */
+			double		num = -(q + n) * (p + n),
+						den = (q + 2 * n) * (q + 2 * n + 1);
+
+			k.v = num / den;
+			k.d[0] = -(q + n) / den;
+			k.d[1] = (-(p + n) - k.v * ((q + 2 * n + 1) + (q + 2 * n))) / den;
+			k.d[2] = 0;
+		}
+		else
+		{
+			/* n (p-q-n) / ((q+2n-1)(q+2n)) */
+			double		num = n * (p - q - n),
+						den = (q + 2 * n - 1) * (q + 2 * n);
+
+			k.v = num / den;
+			k.d[0] = n / den;
+			k.d[1] = (-n - k.v * ((q + 2 * n) + (q + 2 * n - 1))) / den;
+			k.d[2] = 0;
+		}
+		a = dual_mul(k, zz);
+		/* D = 1 / (1 + a D), C = 1 + a / C, f *= C D */
+		D = dual_inv(dual_nonzero(dual_add(one, dual_mul(a, D))));
+		C = dual_nonzero(dual_add(one, dual_mul(a, dual_inv(C))));
+		delta = dual_mul(C, D);
+		f = dual_mul(f, delta);
+		conv = fabs(delta.v - 1.0);
+		for (int i = 0; i < 3; i++)
+			conv = fmax(conv, fabs(delta.d[i]) / (1.0 + fabs(f.d[i] / f.v)));
+		if (conv < eps)
+			break;
+	}
+	if (j >= HYP2F1_MAX_TERMS || !(f.v > 0))
+		return NAN;
+	/* the fraction is the reciprocal of 2F1 */
+	*dp = -f.d[0] / f.v;
+	*dq = -f.d[1] / f.v;
+	*dz = -f.d[2] / f.v;
+	return -log(f.v);
+}
+
+/*
+ * log 2F1(k, b; k+1; z), the function of the Pareto/NBD likelihood, with
+ * its derivatives in k (c = k + 1 moving with it), b and z.  Always through
+ * Euler's transformation, (1-z)^(1-b) 2F1(1, k+1-b; k+1; z), whose terms
+ * are positive and fall from the start; summed as a series for z <= 0.5
+ * and by Gauss's continued fraction above (hyp2f1_1pq_cf).
+ */
+static double
+log_hyp2f1_pnbd(double k, double b, double z, double *dk, double *db, double *dz)
+{
+	double		p = k + 1 - b;
+	double		l1z = log1p(-z);
+	double		lh,
+				hp = 0,
+				hq = 0,
+				hz = 0;
+
+	if (!(k > 0 && b > 0 && p > 0 && z >= 0 && z < 1))
+		return NAN;
+	if (z <= 0.5)
+	{
+		double		sa,
+					sb,
+					sc;
+
+		lh = hyp2f1_series(1.0, p, k + 1, z, &sa, &sb, &sc, &hz);
+		hp = sb;
+		hq = sc;
+	}
+	else
+		lh = hyp2f1_1pq_cf(p, k, z, &hp, &hq, &hz);
+	if (isnan(lh))
+		return NAN;
+	/* p = k + 1 - b and q = k both move with k */
+	*dk = hp + hq;
+	*db = -l1z - hp;
+	*dz = (b - 1) / (1 - z) + hz;
+	return (1 - b) * l1z + lh;
 }
 
 /* log(exp(p) + exp(q)) */
@@ -289,9 +490,8 @@ pnbd_g(const double *p, double x, double tt, double *g)
 				s = p[2],
 				be = p[3];
 	double		k = r + s + x;
-	double		Fa,
+	double		dk,
 				Fb,
-				Fc,
 				Fz;
 	double		lf;
 
@@ -300,11 +500,9 @@ pnbd_g(const double *p, double x, double tt, double *g)
 		double		m = al + tt;
 		double		z = (al - be) / m;
 
-		lf = clv_log_hyp2f1(k, s + 1, k + 1, z, &Fa, &Fb, &Fc, &Fz);
+		lf = log_hyp2f1_pnbd(k, s + 1, z, &dk, &Fb, &Fz);
 		if (g)
 		{
-			double		dk = Fa + Fc;	/* a and c = a + 1 both move with k */
-
 			g[0] = dk - log(m);
 			g[1] = Fz * (be + tt) / (m * m) - k / m;
 			g[2] = dk + Fb - log(m);
@@ -317,11 +515,9 @@ pnbd_g(const double *p, double x, double tt, double *g)
 		double		m = be + tt;
 		double		z = (be - al) / m;
 
-		lf = clv_log_hyp2f1(k, r + x, k + 1, z, &Fa, &Fb, &Fc, &Fz);
+		lf = log_hyp2f1_pnbd(k, r + x, z, &dk, &Fb, &Fz);
 		if (g)
 		{
-			double		dk = Fa + Fc;
-
 			g[0] = dk + Fb - log(m);
 			g[1] = -Fz / m;
 			g[2] = dk - log(m);
