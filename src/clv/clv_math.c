@@ -29,6 +29,7 @@
 #define BFGS_MAX_ITER 1000
 #define BFGS_GTOL 1e-7			/* on the gradient of the mean log-likelihood */
 #define BFGS_STALL 5			/* iterations without decrease that end a run */
+#define BFGS_RUNAWAY 10.3		/* ln 3e4: a log-parameter this far from its start ends a run */
 #define BFGS_MAX_STEP 2.0		/* largest move of one log-parameter per step */
 
 /* called now and then during a fit, e.g. to let a query be cancelled */
@@ -715,8 +716,11 @@ static double
 objective(const Objective *o, const double *th, double *g)
 {
 	int			np = clv_npar(o->kind);
-	double		ll = clv_ll(o->kind, o->cells, o->ncells, th, g);
+	double		ll;
 
+	if (clv_interrupt_hook)
+		clv_interrupt_hook();
+	ll = clv_ll(o->kind, o->cells, o->ncells, th, g);
 	if (!isfinite(ll))
 		return NAN;
 	if (g)
@@ -740,10 +744,12 @@ inf_norm(const double *v, int n)
  * Minimise from th (updated in place).  Returns true on convergence: the
  * largest gradient component below BFGS_GTOL, or, when rounding stops any
  * further decrease (BFGS_STALL steps in a row, or no step accepted), below
- * 10 * BFGS_GTOL.  *iter gets the iterations used.
+ * 10 * BFGS_GTOL.  A run ends unconverged when a log-parameter gets
+ * BFGS_RUNAWAY from its start (the fit then reports the parameter as
+ * running off).  *iter gets the iterations used.
  */
 static bool
-bfgs(const Objective *o, double *th, double *fval, int *iter)
+bfgs(const Objective *o, double *th, double *fval, int *iter, bool *runaway)
 {
 	int			np = clv_npar(o->kind);
 	double		H[4][4];
@@ -757,8 +763,11 @@ bfgs(const Objective *o, double *th, double *fval, int *iter)
 	bool		fresh = true;
 	int			it;
 	int			stall = 0;
+	double		th0[4];
 
 	*iter = 0;
+	*runaway = false;
+	memcpy(th0, th, sizeof(th0));
 	if (!isfinite(f) || !isfinite(inf_norm(g, np)))
 		return false;
 	for (int i = 0; i < np; i++)
@@ -869,6 +878,14 @@ bfgs(const Objective *o, double *th, double *fval, int *iter)
 		memcpy(th, tn, sizeof(double) * np);
 		memcpy(g, gn, sizeof(double) * np);
 		f = fn;
+		/* a parameter running off to a limit of the model: stop here */
+		for (int i = 0; i < np; i++)
+			if (fabs(th[i] - th0[i]) > BFGS_RUNAWAY)
+			{
+				*fval = f;
+				*runaway = true;
+				return false;
+			}
 	}
 	*fval = f;
 	return inf_norm(g, np) < BFGS_GTOL;
@@ -879,7 +896,8 @@ bfgs(const Objective *o, double *th, double *fval, int *iter)
  * r/alpha = mean x / mean T with r = 1; BG/NBD a = 1, b = 3; Pareto/NBD
  * s = 1, beta = mean T; Gamma-Gamma p = 1, q = 2, v = mean spend.  If that
  * start does not converge, two more starts are tried (every parameter
- * scaled by 0.3, then by 3) and the best log-likelihood is kept.
+ * scaled by 0.3, then by 3) and the best log-likelihood is kept; not when
+ * the first run found a parameter running off to a limit of the model.
  */
 void
 clv_fit(int kind, const ClvCell *cells, int64_t ncells, ClvFit *fit)
@@ -932,11 +950,12 @@ clv_fit(int kind, const ClvCell *cells, int64_t ncells, ClvFit *fit)
 		double		th[4],
 					f = NAN;
 		int			iters;
-		bool		conv;
+		bool		conv,
+					runaway;
 
 		for (int i = 0; i < np; i++)
 			th[i] = log(start[i] * scales[k]);
-		conv = bfgs(&o, th, &f, &iters);
+		conv = bfgs(&o, th, &f, &iters, &runaway);
 		fit->iterations += iters;
 		if (isfinite(f) && (f < bestf || (conv && !bestconv && f <= bestf + 1e-9)))
 		{
@@ -944,7 +963,8 @@ clv_fit(int kind, const ClvCell *cells, int64_t ncells, ClvFit *fit)
 			bestconv = conv;
 			memcpy(best, th, sizeof(best));
 		}
-		if (bestconv)
+		/* converged; or heading for a limit of the model, which other starts find as well */
+		if (bestconv || (runaway && k == 0))
 			break;
 	}
 	fit->finite = isfinite(bestf);
