@@ -20,6 +20,9 @@ OBJS = \
 	src/intent/intent_agg.o \
 	src/intent/intent_score.o \
 	src/intent/dciu_calibrate.o \
+	src/clv/clv_math.o \
+	src/clv/clv_fit.o \
+	src/clv/clv_predict.o \
 	src/model/progress.o \
 	src/scheduler/cron.o \
 	src/scheduler/launcher.o \
@@ -36,6 +39,7 @@ SQL_PARTS = \
 	src/lifecycle/lifecycle.sql \
 	src/tiers/tiers.sql \
 	src/intent/intent.sql \
+	src/clv/clv.sql \
 	src/model/model.sql \
 	src/model/model_1_1.sql \
 	src/model/model_functions.sql \
@@ -46,6 +50,7 @@ UPDATE_1_1_PARTS = \
 	src/upgrade/rfm--1.0--1.1.head.sql \
 	src/tiers/tiers.sql \
 	src/intent/intent.sql \
+	src/clv/clv.sql \
 	src/model/model_1_1.sql
 
 DATA_built = rfm--$(EXTVERSION).sql rfm--1.0--1.1.sql
@@ -53,7 +58,7 @@ DATA = src/upgrade/rfm--1.0.sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
-	model model_tiers model_dciu scheduler privileges upgrade
+	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_tiers model_dciu scheduler privileges upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
