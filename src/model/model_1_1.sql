@@ -21,3 +21,10 @@ INSERT INTO rfm.model_option VALUES
   ('dciu_horizon', '"14 days"', 'horizon of the intent score, and the period over which the DCIU cuts are calibrated'),
   ('dciu_cuts', 'null', 'fixed DCIU cuts [I, C, D] on the intent score; null = calibrated at each refresh on the model''s own history'),
   ('dciu_weights', 'null', 'event weights of the intent score, as rfm.intent_weights takes them ({"cart_add": 8}); null = the defaults');
+
+INSERT INTO rfm.model_option VALUES
+  ('clv', 'false', 'fit a lifetime value model at each refresh (calibration end = as_of) and add p_alive, expected_purchases and clv to labels'),
+  ('clv_model', '"bgnbd"', 'purchase model of the lifetime value: bgnbd (BG/NBD) or pnbd (Pareto/NBD); spend is always Gamma-Gamma'),
+  ('clv_unit_days', '7', 'time unit of the lifetime value fits in days (7 = weeks, as in the literature)'),
+  ('clv_horizon', '52', 'horizon of expected_purchases and clv, in time units'),
+  ('clv_discount_rate', '0', 'discount rate of clv per time unit (0.0019 a week is about 10 % a year)');

@@ -93,6 +93,14 @@ BEGIN
           PERFORM rfm.dciu(0, ARRAY(SELECT jsonb_array_elements_text(v)::float8));
         WHEN 'dciu_weights' THEN
           PERFORM rfm.intent_weights(v);
+        WHEN 'clv' THEN
+          IF jsonb_typeof(v) <> 'boolean' THEN RAISE EXCEPTION 'not a boolean'; END IF;
+        WHEN 'clv_model' THEN
+          IF v #>> '{}' NOT IN ('bgnbd', 'pnbd') THEN RAISE EXCEPTION 'unknown'; END IF;
+        WHEN 'clv_unit_days', 'clv_horizon' THEN
+          IF NOT (v #>> '{}')::float8 > 0 OR (v #>> '{}')::float8 = 'infinity' THEN RAISE EXCEPTION 'not positive'; END IF;
+        WHEN 'clv_discount_rate' THEN
+          IF NOT (v #>> '{}')::float8 >= 0 OR (v #>> '{}')::float8 = 'infinity' THEN RAISE EXCEPTION 'negative'; END IF;
       END CASE;
     EXCEPTION WHEN OTHERS THEN
       RAISE EXCEPTION 'invalid value % for model option "%"', v, k
@@ -195,6 +203,15 @@ BEGIN
     ALTER TABLE %1$I.members ADD COLUMN intent rfm.intent, ALTER COLUMN purchases DROP NOT NULL;
     COMMENT ON COLUMN %1$I.members.intent IS 'Browsing state (rfm.intent) from the events relation of option events; NULL without events';
     COMMENT ON COLUMN %1$I.members.purchases IS 'Purchase history (rfm.purchases); NULL for a member who has browsed (option events) but not bought';
+    ALTER TABLE %1$I.labels ADD COLUMN p_alive double precision, ADD COLUMN expected_purchases double precision,
+      ADD COLUMN clv double precision;
+    COMMENT ON COLUMN %1$I.labels.p_alive IS 'Probability that the member is still active at as_of (option clv; BG/NBD or Pareto/NBD fitted at this refresh)';
+    COMMENT ON COLUMN %1$I.labels.expected_purchases IS 'Expected repeat purchase days in the next clv_horizon time units (option clv)';
+    COMMENT ON COLUMN %1$I.labels.clv IS 'Discounted expected spend over the next clv_horizon time units (option clv; Gamma-Gamma spend)';
+    ALTER TABLE %1$I.refreshes ADD COLUMN bgnbd rfm.bgnbd, ADD COLUMN pnbd rfm.pnbd, ADD COLUMN gamma_gamma rfm.gamma_gamma;
+    COMMENT ON COLUMN %1$I.refreshes.bgnbd IS 'The BG/NBD model fitted at this refresh (option clv, clv_model bgnbd): parameters, log-likelihood, members, iterations, gradient norm, converged';
+    COMMENT ON COLUMN %1$I.refreshes.pnbd IS 'The Pareto/NBD model fitted at this refresh (option clv, clv_model pnbd)';
+    COMMENT ON COLUMN %1$I.refreshes.gamma_gamma IS 'The Gamma-Gamma spend model fitted at this refresh (option clv)';
     ALTER TABLE %1$I.refreshes ADD COLUMN dciu_cuts double precision[];
     COMMENT ON COLUMN %1$I.refreshes.dciu_cuts IS 'DCIU cuts [I, C, D] on the intent score used by this refresh (calibrated, or the option dciu_cuts)';
     CREATE TABLE %1$I.dciu_lifts (
@@ -526,6 +543,15 @@ DECLARE
   dciu_w float8[];
   dciu_cuts float8[];
   lift rfm.dciu_lift_row[];
+  clv_on boolean;
+  clv_pnbd boolean;
+  clv_unit float8;
+  clv_h float8;
+  clv_d float8;
+  fit_b rfm.bgnbd;
+  fit_p rfm.pnbd;
+  fit_g rfm.gamma_gamma;
+  clv_sql text;
   score_sql text;
   rid bigint;
   k record;
@@ -579,6 +605,11 @@ BEGIN
   nes_cycle := rfm._option(m, 'nes_cycle') #>> '{}';
   fallback := (rfm._option(m, 'nes_fallback') #>> '{}')::float8;
   tier_policy := rfm._option(m, 'tier_policy') #>> '{}';
+  clv_on := (rfm._option(m, 'clv') #>> '{}')::boolean;
+  clv_pnbd := rfm._option(m, 'clv_model') #>> '{}' = 'pnbd';
+  clv_unit := (rfm._option(m, 'clv_unit_days') #>> '{}')::float8;
+  clv_h := (rfm._option(m, 'clv_horizon') #>> '{}')::float8;
+  clv_d := (rfm._option(m, 'clv_discount_rate') #>> '{}')::float8;
   -- browsing events (option events): checked like the source; intent is scored at the end of as_of
   ev := rfm._events(m.options);
   IF ev.relation IS NOT NULL THEN
@@ -658,9 +689,11 @@ BEGIN
            rfm.napl(purchases, $1, $4) AS napl,
            CASE WHEN rfm.purchase_days(purchases, $1) >= 2 THEN rfm.nes(purchases, $1, 1, $5, $6) END AS repeat_nes,
            CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st,
-           CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score
+           CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score,
+           CASE WHEN $12 THEN rfm.btyd(purchases, $1, $13) END AS btyd
       FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s)
-    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w;
+    USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w,
+          clv_on, clv_unit;
   GET DIAGNOSTICS members = ROW_COUNT;
   PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
   IF fallback IS NULL THEN
@@ -682,6 +715,23 @@ BEGIN
     rb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'r_breaks'))::float8);
     fb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'f_breaks'))::float8);
     mb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'm_breaks'))::float8);
+  END IF;
+  IF clv_on THEN
+    -- lifetime value: the purchase and spend models fitted on everyone's repeat-buying summary at as_of. A fit
+    -- that fails leaves the CLV columns NULL for this refresh (with a WARNING), not the refresh failed.
+    PERFORM rfm._progress(name, 'fitting the lifetime value models');
+    BEGIN
+      IF clv_pnbd THEN
+        fit_p := (SELECT rfm.pnbd_fit((btyd).x, (btyd).t_x, (btyd).t) FROM _rfm_base);
+      ELSE
+        fit_b := (SELECT rfm.bgnbd_fit((btyd).x, (btyd).t_x, (btyd).t) FROM _rfm_base);
+      END IF;
+      fit_g := (SELECT rfm.gamma_gamma_fit((btyd).x, (btyd).monetary) FROM _rfm_base);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'rfm.refresh(%): no lifetime value at %: %', name, as_of, SQLERRM
+        USING HINT = 'The CLV columns stay NULL for this refresh; see docs/clv.md on fits that fail.';
+      fit_b := NULL; fit_p := NULL; fit_g := NULL;
+    END;
   END IF;
   IF ev.relation IS NOT NULL THEN
     -- DCIU cuts calibrated by replay: every member (buyers and browsers) scored at the start of the horizon,
@@ -710,6 +760,12 @@ BEGIN
     score_sql := 'rfm.score(recency, $3, true) AS r_score, rfm.score(frequency, $4) AS f_score,
                   rfm.score(monetary, $5) AS m_score';
   END IF;
+  clv_sql := CASE WHEN fit_g IS NULL OR (fit_b IS NULL AND fit_p IS NULL) THEN
+                   'NULL::float8 AS p_alive, NULL::float8 AS expected_purchases, NULL::float8 AS clv'
+                 ELSE format('rfm.p_alive(%1$s, (btyd).x, (btyd).t_x, (btyd).t) AS p_alive,
+                              rfm.expected_purchases(%1$s, $17, (btyd).x, (btyd).t_x, (btyd).t) AS expected_purchases,
+                              rfm.clv(%1$s, $20, (btyd).x, (btyd).t_x, (btyd).t, coalesce((btyd).monetary, 0), $17, $21) AS clv',
+                             CASE WHEN clv_pnbd THEN '$19' ELSE '$18' END) END;
   EXECUTE format('CREATE TEMP TABLE _rfm_new ON COMMIT DROP AS
     SELECT member_id, $1::date AS as_of, recency, frequency, monetary, r_score, f_score, m_score,
            rfm.segment(r_score, f_score, m_score, $7) AS segment,
@@ -717,10 +773,11 @@ BEGIN
            napl,
            coalesce(repeat_nes, CASE WHEN recency <= $12 * $11 THEN ''N'' WHEN recency <= $13 * $11 THEN ''S1''
                                      WHEN recency <= $14 * $11 THEN ''S2'' ELSE ''S3'' END::rfm.nes_stage) AS nes,
-           CASE WHEN $15 THEN coalesce(rfm.dciu(dciu_score, $16), ''U'')::text END AS dciu, (tier_st).tier AS tier, since_prev
-      FROM (SELECT b.*, %s FROM _rfm_base b) x', score_sql)
+           CASE WHEN $15 THEN coalesce(rfm.dciu(dciu_score, $16), ''U'')::text END AS dciu, (tier_st).tier AS tier,
+           %s, since_prev
+      FROM (SELECT b.*, %s FROM _rfm_base b) x', clv_sql, score_sql)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
-          ev.relation IS NOT NULL, dciu_cuts;
+          ev.relation IS NOT NULL, dciu_cuts, clv_h, fit_b, fit_p, fit_g, clv_d;
   ANALYZE _rfm_new;
 
   -- 3. history: members whose labels differ from the last refresh's (the labels table holds them, as do
@@ -795,7 +852,7 @@ BEGIN
   EXECUTE format($q$
     INSERT INTO %1$I.refreshes (as_of, full_rebuild, started, finished, members, rebuilt, changed, fallback_cycle,
                                 value_reference, revenue, active_rate, repurchase_rate, churn_rate, n_to_a_rate,
-                                p_to_a_rate, top20_revenue_share, dciu_cuts)
+                                p_to_a_rate, top20_revenue_share, dciu_cuts, bgnbd, pnbd, gamma_gamma)
     SELECT $1, $2, $3, clock_timestamp(), $4, $5, $6, $7,
            jsonb_build_object('recency', $8, 'frequency', $9, 'monetary', $10),
            $11,
@@ -811,11 +868,12 @@ BEGIN
              / nullif(sum(members) FILTER (WHERE f_napl = 'P'), 0),
            (SELECT sum(monetary) FROM (SELECT monetary FROM _rfm_new ORDER BY monetary DESC LIMIT ceil(0.2 * $4)) t)
              / nullif($11, 0),
-           $12
+           $12, $13, $14, $15
       FROM _rfm_moves
     RETURNING refresh_id$q$, s)
     INTO rid
-    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, dciu_cuts;
+    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, dciu_cuts,
+          fit_b, fit_p, fit_g;
   -- members per score of the three dimensions in one pass
   EXECUTE format($q$
     INSERT INTO %1$I.cutpoints
@@ -849,7 +907,7 @@ BEGIN
   EXECUTE format('TRUNCATE %I.labels', s);
   EXECUTE format('INSERT INTO %I.labels
                     SELECT member_id, as_of, recency, frequency, monetary, r_score, f_score, m_score, segment,
-                           value_segment, napl, nes, dciu, tier
+                           value_segment, napl, nes, dciu, tier, p_alive, expected_purchases, clv
                       FROM _rfm_new ORDER BY member_id', s);
   EXECUTE format('TRUNCATE %1$I.tier_watch;
                   INSERT INTO %1$I.tier_watch
