@@ -179,7 +179,7 @@ COMMENT ON FUNCTION rfm._events(jsonb) IS
   'Internal: the browsing events of a model''s options (relation and columns), checked; NULL without the option events';
 
 -- The objects of a model's schema that rfm 1.1 added: the transitions of every refresh, the flow view over
--- them and the tier watch list. Created by rfm.create_model, and by the first refresh of a model that
+-- them, the tier watch list, the intent state and the DCIU and lifetime value columns, tables and views. Created by rfm.create_model, and by the first refresh of a model that
 -- rfm 1.0 created (rfm._upgrade_model).
 CREATE FUNCTION rfm._model_objects_1_1(s text, member_type text, model_name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -234,7 +234,7 @@ BEGIN
   $f$, s, member_type, model_name);
 END $$;
 COMMENT ON FUNCTION rfm._model_objects_1_1(text, text, text) IS
-  'Internal: create the transitions table, the flow view and the tier_watch table of a model schema';
+  'Internal: create the objects rfm 1.1 added to a model schema: transitions, flow over them, tier_watch, the intent, CLV and DCIU columns, dciu_lifts, dciu_lift, napl_dciu';
 
 -- Bring a model that rfm 1.0 created to the current layout: the flow view becomes a view of the new
 -- transitions table, which is filled for the past refreshes from the history (as rfm.migration computes
