@@ -47,8 +47,8 @@ SELECT count(*) AS members, count(*) FILTER (WHERE (b).x = 0) AS zero_repeaters,
        round(avg((b).monetary) FILTER (WHERE (b).x > 0)::numeric, 2) AS mean_repeat_spend
   FROM (SELECT rfm.btyd(purchases, '1997-09-30') b FROM members) s;
 
-\echo '== a model: monthly refreshes through 1997-1998 (incremental after the first), with the example tier ladder'
-SELECT rfm.create_model('cdnow', 'orders', options => '{"tier_policy": "example", "tier_upgrade_gap": 25}');
+\echo '== a model: monthly refreshes through 1997-1998 (incremental after the first), with the example tier ladder and lifetime value'
+SELECT rfm.create_model('cdnow', 'orders', options => '{"tier_policy": "example", "tier_upgrade_gap": 25, "clv": true, "clv_horizon": 52}');
 SELECT (date_trunc('month', d) + interval '1 month - 1 day')::date AS as_of, r.members, r.rebuilt, r.changed
   FROM generate_series(date '1997-01-01', date '1998-06-01', interval '1 month') d,
        LATERAL rfm.refresh('cdnow', (date_trunc('month', d) + interval '1 month - 1 day')::date) r;
@@ -88,3 +88,12 @@ SELECT from_label, to_label, members, share_of_from
 SELECT watch, tier, next_tier, count(*) AS members, round(avg(spend_to_keep)::numeric, 2) AS avg_spend_to_keep,
        round(avg(spend_to_upgrade)::numeric, 2) AS avg_spend_to_upgrade
   FROM rfm_cdnow.tier_watch GROUP BY 1, 2, 3 ORDER BY 1, 2;
+
+\echo '== lifetime value at 1998-06-30: the BG/NBD and Gamma-Gamma fits of the refresh (weeks), and the 10 most valuable members'
+SELECT round((bgnbd).r::numeric, 3) AS r, round((bgnbd).alpha::numeric, 3) AS alpha, round((bgnbd).a::numeric, 3) AS a,
+       round((bgnbd).b::numeric, 3) AS b, (bgnbd).converged, round((gamma_gamma).p::numeric, 2) AS p,
+       round((gamma_gamma).q::numeric, 2) AS q, round((gamma_gamma).v::numeric, 2) AS v
+  FROM rfm_cdnow.refreshes WHERE as_of = '1998-06-30';
+SELECT member_id, segment, napl, tier, round(p_alive::numeric, 3) AS p_alive,
+       round(expected_purchases::numeric, 2) AS expected_purchases_52w, round(clv::numeric, 2) AS clv_52w
+  FROM rfm_cdnow.labels ORDER BY clv DESC NULLS LAST LIMIT 10;

@@ -61,5 +61,16 @@ SET client_min_messages = warning;
 SELECT members FROM rfm.refresh('one_timers', '1997-09-30');
 SELECT count(clv) AS clv_values, (SELECT bgnbd IS NULL AND gamma_gamma IS NULL FROM rfm_one_timers.refreshes) AS no_fit FROM rfm_one_timers.labels;
 
-SELECT rfm.drop_model('clv'), rfm.drop_model('clv_pnbd'), rfm.drop_model('noclv'), rfm.drop_model('one_timers');
-DROP TABLE one_timers;
+-- a repeat buyer whose orders were free has no clv (Gamma-Gamma needs positive spends) and is left out of
+-- the spend fit; everyone else is predicted as before (CDNOW master has such members)
+CREATE TABLE free_orders AS SELECT member_id, ordered_at, amount FROM cdnow_sample;
+INSERT INTO free_orders VALUES (90001, '1997-01-05', 0), (90001, '1997-03-05', 0), (90001, '1997-06-05', 0);
+SELECT rfm.create_model('free', 'free_orders', options => '{"clv": true, "clv_horizon": 39}');
+SELECT members FROM rfm.refresh('free', '1997-09-30');
+SELECT member_id, round(p_alive::numeric, 3) AS p_alive, expected_purchases > 0 AS expects_purchases, clv
+  FROM rfm_free.labels WHERE member_id = 90001;
+SELECT (gamma_gamma).n AS repeaters_in_spend_fit, round((gamma_gamma).p::numeric, 2) AS p FROM rfm_free.refreshes;
+
+SELECT rfm.drop_model('clv'), rfm.drop_model('clv_pnbd'), rfm.drop_model('noclv'), rfm.drop_model('one_timers'),
+       rfm.drop_model('free');
+DROP TABLE one_timers, free_orders;

@@ -726,7 +726,17 @@ BEGIN
       ELSE
         fit_b := (SELECT rfm.bgnbd_fit((btyd).x, (btyd).t_x, (btyd).t) FROM _rfm_base);
       END IF;
-      fit_g := (SELECT rfm.gamma_gamma_fit((btyd).x, (btyd).monetary) FROM _rfm_base);
+      -- Gamma-Gamma needs positive spends: repeat buyers whose mean repeat spend is not positive (refunds, free
+      -- orders) are left out of its fit, as lifetimes does, and get no clv
+      fit_g := (SELECT rfm.gamma_gamma_fit((btyd).x, (btyd).monetary) FILTER (WHERE (btyd).monetary > 0) FROM _rfm_base);
+      -- every member's predictions, here too: extreme parameters can make a prediction fail
+      EXECUTE format('CREATE TEMP TABLE _rfm_clv ON COMMIT DROP AS
+        SELECT member_id, rfm.p_alive(%1$s, (btyd).x, (btyd).t_x, (btyd).t) AS p_alive,
+               rfm.expected_purchases(%1$s, $3, (btyd).x, (btyd).t_x, (btyd).t) AS expected_purchases,
+               CASE WHEN (btyd).x = 0 OR (btyd).monetary > 0
+                    THEN rfm.clv(%1$s, $4, (btyd).x, (btyd).t_x, (btyd).t, coalesce((btyd).monetary, 0), $3, $5) END AS clv
+          FROM _rfm_base', CASE WHEN clv_pnbd THEN '$2' ELSE '$1' END)
+        USING fit_b, fit_p, clv_h, fit_g, clv_d;
     EXCEPTION WHEN OTHERS THEN
       RAISE WARNING 'rfm.refresh(%): no lifetime value at %: %', name, as_of, SQLERRM
         USING HINT = 'The CLV columns stay NULL for this refresh; see docs/clv.md on fits that fail.';
@@ -760,12 +770,9 @@ BEGIN
     score_sql := 'rfm.score(recency, $3, true) AS r_score, rfm.score(frequency, $4) AS f_score,
                   rfm.score(monetary, $5) AS m_score';
   END IF;
-  clv_sql := CASE WHEN fit_g IS NULL OR (fit_b IS NULL AND fit_p IS NULL) THEN
+  clv_sql := CASE WHEN to_regclass('pg_temp._rfm_clv') IS NULL THEN
                    'NULL::float8 AS p_alive, NULL::float8 AS expected_purchases, NULL::float8 AS clv'
-                 ELSE format('rfm.p_alive(%1$s, (btyd).x, (btyd).t_x, (btyd).t) AS p_alive,
-                              rfm.expected_purchases(%1$s, $17, (btyd).x, (btyd).t_x, (btyd).t) AS expected_purchases,
-                              rfm.clv(%1$s, $20, (btyd).x, (btyd).t_x, (btyd).t, coalesce((btyd).monetary, 0), $17, $21) AS clv',
-                             CASE WHEN clv_pnbd THEN '$19' ELSE '$18' END) END;
+                 ELSE 'c.p_alive, c.expected_purchases, c.clv' END;
   EXECUTE format('CREATE TEMP TABLE _rfm_new ON COMMIT DROP AS
     SELECT member_id, $1::date AS as_of, recency, frequency, monetary, r_score, f_score, m_score,
            rfm.segment(r_score, f_score, m_score, $7) AS segment,
@@ -775,9 +782,10 @@ BEGIN
                                      WHEN recency <= $14 * $11 THEN ''S2'' ELSE ''S3'' END::rfm.nes_stage) AS nes,
            CASE WHEN $15 THEN coalesce(rfm.dciu(dciu_score, $16), ''U'')::text END AS dciu, (tier_st).tier AS tier,
            %s, since_prev
-      FROM (SELECT b.*, %s FROM _rfm_base b) x', clv_sql, score_sql)
+      FROM (SELECT b.*, %s FROM _rfm_base b) x %s', clv_sql, score_sql,
+      CASE WHEN to_regclass('pg_temp._rfm_clv') IS NOT NULL THEN 'LEFT JOIN _rfm_clv c USING (member_id)' ELSE '' END)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
-          ev.relation IS NOT NULL, dciu_cuts, clv_h, fit_b, fit_p, fit_g, clv_d;
+          ev.relation IS NOT NULL, dciu_cuts;
   ANALYZE _rfm_new;
 
   -- 3. history: members whose labels differ from the last refresh's (the labels table holds them, as do
@@ -921,6 +929,7 @@ BEGIN
                   REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi;
                   REFRESH MATERIALIZED VIEW %1$I.dciu_lift; REFRESH MATERIALIZED VIEW %1$I.napl_dciu', s);
   DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_moves;
+  DROP TABLE IF EXISTS _rfm_clv;
   elapsed := clock_timestamp() - started;
 END $$;
 COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
