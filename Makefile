@@ -31,7 +31,7 @@ SQL_PARTS = \
 DATA_built = rfm--$(EXTVERSION).sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci model
+	purchases_bad_input hardening classify classify_uci model
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 

@@ -241,7 +241,14 @@ rfm_purchases_in(PG_FUNCTION_ARGS)
 			s++;
 			errno = 0;
 			spend = strtod(s, &end);
-			if (end == s || errno == ERANGE)
+
+			/*
+			 * ERANGE also flags a subnormal result (|spend| < DBL_MIN), which
+			 * is exact enough and is what purchases_out() prints for such a
+			 * spend: refuse only overflow and underflow to zero, as float8in
+			 * does.
+			 */
+			if (end == s || (errno == ERANGE && (spend == 0 || isinf(spend))))
 				purchases_syntax_error(str, s, "a finite spend");
 			s = end;
 			purchases_check_entry(day, (int32) orders, spend);
