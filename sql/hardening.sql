@@ -38,3 +38,11 @@ SELECT '{2024-01-01:1:2.2250738585072014e-308,2024-01-02:1:1e-320}'::rfm.purchas
 SELECT recv(one_day('00000000', '00000001', '0000000000000001')) AS smallest_subnormal;
 SELECT '{2024-01-01:1:1e-400}'::rfm.purchases;
 SELECT '{2024-01-01:1:-1e309}'::rfm.purchases;
+-- fuzz finding 2: a day near the int32 limits in binary input overflowed
+-- while its year was computed for the message; now it is named as a day count
+SELECT recv(one_day('7fffff00', '00000001', '4000000000000000')) AS day_near_max;
+SELECT recv(one_day('80000001', '00000001', '4000000000000000')) AS day_near_min;
+SELECT recv(one_day('80000000', '00000001', '4000000000000000')) AS minus_infinity;
+SELECT recv(one_day('002c95d4', '00000001', '4000000000000000')) AS year_10000;
+SELECT recv(one_day('fff4dbf8', '00000001', '4000000000000000')) AS year_0;
+
