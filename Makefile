@@ -57,7 +57,7 @@ DATA_built = rfm--$(EXTVERSION).sql rfm--1.0--1.1.sql
 DATA = src/upgrade/rfm--1.0.sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
+	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
 	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_tiers model_dciu model_clv scheduler privileges upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)

@@ -59,6 +59,16 @@ purchases_check_day(int32 day)
 					m,
 					d;
 
+		/*
+		 * Any date value has a Julian day that j2date() takes; a day read
+		 * from bytes may not (day + POSTGRES_EPOCH_JDATE would overflow or
+		 * be negative), so that one is reported as a day count.
+		 */
+		if (day < -POSTGRES_EPOCH_JDATE || day > PG_INT32_MAX - POSTGRES_EPOCH_JDATE)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("purchase day out of range: %d days after 2000-01-01", day),
+					 errhint("Purchase days must lie in the years 1 to 9999.")));
 		j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
@@ -241,7 +251,14 @@ rfm_purchases_in(PG_FUNCTION_ARGS)
 			s++;
 			errno = 0;
 			spend = strtod(s, &end);
-			if (end == s || errno == ERANGE)
+
+			/*
+			 * ERANGE also flags a subnormal result (|spend| < DBL_MIN), which
+			 * is exact enough and is what purchases_out() prints for such a
+			 * spend: refuse only overflow and underflow to zero, as float8in
+			 * does.
+			 */
+			if (end == s || (errno == ERANGE && (spend == 0 || isinf(spend))))
 				purchases_syntax_error(str, s, "a finite spend");
 			s = end;
 			purchases_check_entry(day, (int32) orders, spend);

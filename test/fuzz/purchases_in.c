@@ -1,0 +1,30 @@
+/*-------------------------------------------------------------------------
+ *
+ * purchases_in.c
+ *	  Fuzz target: the text input of rfm.purchases (rfm_purchases_in).
+ *
+ * Any bytes up to the first NUL are the text.  An accepted value must pass
+ * check_purchases(): valid, normalized, and its text and binary forms read
+ * back to the same bytes.
+ *
+ * fuzz-sources: src/rfm.c src/purchases/purchases_type.c src/purchases/purchases_agg.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "purchases_check.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	   *str = palloc(size + 1);
+	Datum		d;
+
+	memcpy(str, data, size);
+	str[size] = '\0';
+	if (pgstub_call(rfm_purchases_in, 1, CStringGetDatum(str), 0, &d))
+		check_purchases((Purchases *) DatumGetPointer(d));
+	pgstub_reset();
+	return 0;
+}
