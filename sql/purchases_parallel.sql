@@ -2,6 +2,8 @@
 -- serialize and deserialize functions and give the states of a serial plan.
 -- Uses cdnow_master from purchases_cdnow.
 SET extra_float_digits = 0;
+-- statistics of their own, so that the plans below do not depend on whether autovacuum has run yet
+ANALYZE cdnow_master;
 CREATE FUNCTION plan_has(query text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE line text;
 BEGIN
