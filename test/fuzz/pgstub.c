@@ -627,6 +627,15 @@ MarkGUCPrefixReserved(const char *className)
 	UNREACHABLE("MarkGUCPrefixReserved");
 }
 
+/* _PG_init's scheduler set-up (src/scheduler): rfm.c refers to it, no harness runs it */
+void		RfmSchedulerInit(void);
+
+void
+RfmSchedulerInit(void)
+{
+	UNREACHABLE("RfmSchedulerInit");
+}
+
 void
 pre_format_elog_string(int errnumber, const char *domain)
 {
