@@ -623,7 +623,7 @@ BEGIN
     -- event names of the relation's own (option events.event_names: {"pv": "view"}) are mapped first
     events_sql := format('SELECT e.%1$I::%2$s AS member_id,
                                  rfm.intent_agg(coalesce(%6$L::jsonb ->> e.%3$I::text, e.%3$I::text), e.%4$I::timestamptz) AS intent
-                            FROM %5$s e WHERE e.%1$I IS NOT NULL %%s GROUP BY 1',
+                            FROM %5$s e WHERE e.%1$I IS NOT NULL /* touched */ GROUP BY 1',
                          ev.member_column, member_type, ev.event_column, ev.time_column, ev.relation,
                          coalesce(m.options -> 'events' -> 'event_names', '{}'));
   END IF;
@@ -647,7 +647,7 @@ BEGIN
                                 WHERE o.%2$I IS NOT NULL GROUP BY 1 HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL) p
                          FULL JOIN (%6$s) i ON i.member_id = p.member_id
                         ORDER BY 1',
-                     s, m.member_column, m.time_column, amount_expr, m.source, format(events_sql, ''));
+                     s, m.member_column, m.time_column, amount_expr, m.source, events_sql);
     END IF;
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
@@ -672,7 +672,8 @@ BEGIN
                          FULL JOIN (%6$s) i ON i.member_id = p.member_id
                         ORDER BY 1',
                      s, m.member_column, m.time_column, amount_expr, m.source,
-                     format(events_sql, format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)));
+                     replace(events_sql, '/* touched */',
+                             format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)));
     END IF;
     DROP TABLE _rfm_touched;
   END IF;
