@@ -580,6 +580,12 @@ float8out(PG_FUNCTION_ARGS)
 }
 
 Datum
+timestamptz_out(PG_FUNCTION_ARGS)
+{
+	UNREACHABLE("timestamptz_out");
+}
+
+Datum
 numeric_out(PG_FUNCTION_ARGS)
 {
 	UNREACHABLE("numeric_out");
