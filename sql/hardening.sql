@@ -104,3 +104,13 @@ SELECT rfm.breaks(v, 1001) FROM (VALUES (1.0)) t(v);
 SELECT rfm.breaks(v, 1000) IS NOT NULL AS thousand_bins FROM (VALUES (1.0)) t(v);
 SELECT rfm.breaks(v, b) FROM (VALUES (1.0, 5), (2.0, NULL)) t(v, b);
 SELECT rfm.breaks(v, 3) AS subnormal_values FROM (VALUES (5e-324::float8), (-5e-324), (0), ('-0')) t(v);
+
+-- schedules whose runs lie years apart (found by the cron fuzz target): when day of
+-- month and day of week must both match, runs can be 11 or 40 years apart; rfm.next_run
+-- looked 8 years ahead only, so it failed on them (and rfm.schedule refused them)
+SET TimeZone = 'UTC';
+SELECT s AS schedule, a AS after, to_char(rfm.next_run(s, a::timestamptz), 'Dy YYYY-MM-DD HH24:MI') AS next_run
+  FROM (VALUES ('0 0 */31 2 1', '2000-01-01'), ('0 0 29 2 */7', '2004-03-01'),
+               ('0 0 29 2 */7', '2088-03-01'), ('59 23 31 * *', '2024-02-01'),
+               ('0 0 31 12 */7', '2024-01-01')) v(s, a);
+RESET TimeZone;

@@ -235,7 +235,7 @@ parse_cron(const char *schedule, const char *expr, RfmSchedule *s)
 		for (int m = 1; m <= 12 && !possible; m++)
 			if (s->months & (1 << m))
 				for (int d = 1; d <= max_days_in_month(m); d++)
-					if (s->days & (1 << d))
+					if (s->days & ((uint32) 1 << d))
 					{
 						possible = true;
 						break;
@@ -367,8 +367,17 @@ RfmNextRun(const RfmSchedule *s, TimestampTz after)
 		}
 	}
 
-	/* 8 years of days cover every Feb 29 and every weekday of every date */
-	for (int i = 0; i <= 366 * 8; i++, jd++, hour = 0, minute = 0)
+	/*
+	 * The Gregorian calendar repeats every 400 years (146097 days, a whole
+	 * number of weeks), so a schedule with no run in that span never runs.
+	 * Shorter spans are not enough: when day of month and day of week must
+	 * both match (one of the two fields starts with "*" but is a step, as
+	 * in Feb 1 on a Monday or Feb 29 on a Sunday), runs can be 11 or 40
+	 * years apart (see sql/hardening.sql).  parse_cron() accepts
+	 * only schedules with a day in some chosen month, which does come round
+	 * on every weekday within the cycle; a day costs a j2date().
+	 */
+	for (int i = 0; i <= 146097; i++, jd++, hour = 0, minute = 0)
 	{
 		int			y,
 					m,
@@ -379,7 +388,7 @@ RfmNextRun(const RfmSchedule *s, TimestampTz after)
 		j2date(jd, &y, &m, &d);
 		if (!(s->months & (1 << m)))
 			continue;
-		day_ok = (s->days & (1 << d)) != 0;
+		day_ok = (s->days & ((uint32) 1 << d)) != 0;
 		wday_ok = (s->weekdays & (1 << j2day(jd))) != 0;
 		if (s->days_restricted && s->weekdays_restricted ? !(day_ok || wday_ok) : !(day_ok && wday_ok))
 			continue;
@@ -414,7 +423,7 @@ RfmNextRun(const RfmSchedule *s, TimestampTz after)
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("schedule has no run in the 8 years after %s", timestamptz_to_str(after))));
+			 errmsg("schedule has no run in the 400 years after %s", timestamptz_to_str(after))));
 	return 0;					/* not reached */
 }
 

@@ -32,6 +32,8 @@
 #include "pgtime.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "common/int.h"
+#include <ctype.h>
 
 #include "pgstub.h"
 
@@ -529,6 +531,24 @@ AggCheckCallContext(FunctionCallInfo fcinfo, MemoryContext *aggcontext)
 
 /* ------------------------------------------------------------ fmgr, dates */
 
+/* Used by the scheduler for timestamptz + interval. */
+Datum
+DirectFunctionCall2Coll(PGFunction func, Oid collation, Datum arg1, Datum arg2)
+{
+	LOCAL_FCINFO(fcinfo, 2);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 2, collation, NULL, NULL);
+	fcinfo->args[0].value = arg1;
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = arg2;
+	fcinfo->args[1].isnull = false;
+	result = func(fcinfo);
+	if (fcinfo->isnull)
+		elog(ERROR, "function %p returned NULL", (void *) func);
+	return result;
+}
+
 /* Used by rfm to format values in error messages. */
 Datum
 DirectFunctionCall1Coll(PGFunction func, Oid collation, Datum arg1)
@@ -560,6 +580,298 @@ date_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(psprintf("%04d-%02d-%02d", y, m, d));
 }
 
+/* ------------------------------------------------- timestamps, in UTC only */
+
+/*
+ * The scheduler's next-run computation (src/scheduler/cron.c) converts
+ * between timestamps and broken-down local times of session_timezone.  The
+ * stub has no time zone database: session_timezone is NULL and means UTC,
+ * the contract of these functions for a zone without offset or DST; being
+ * handed any other zone is a harness bug.
+ */
+static void
+stub_require_utc(const pg_tz *tz)
+{
+	if (tz != NULL)
+		pgstub_fail(__FILE__, __LINE__, "the stub knows no time zone but UTC (NULL)");
+}
+
+/* Day of week of a Julian day, 0 = Sunday (any int, as the backend's). */
+int
+j2day(int jd)
+{
+	int			d = (int) (((int64) jd + 1) % 7);
+
+	return d < 0 ? d + 7 : d;
+}
+
+int
+timestamp2tm(Timestamp dt, int *tzp, struct pg_tm *tm, fsec_t *fsec, const char **tzn,
+			 pg_tz *attimezone)
+{
+	int64		date = dt / USECS_PER_DAY;
+	int64		time = dt % USECS_PER_DAY;
+
+	stub_require_utc(attimezone);
+	if (TIMESTAMP_NOT_FINITE(dt))
+		return -1;
+	if (time < 0)
+	{
+		time += USECS_PER_DAY;
+		date--;
+	}
+	date += POSTGRES_EPOCH_JDATE;
+	if (date < 0 || date > INT_MAX)
+		return -1;
+	memset(tm, 0, sizeof(*tm));
+	j2date((int) date, &tm->tm_year, &tm->tm_mon, &tm->tm_mday);
+	tm->tm_hour = (int) (time / USECS_PER_HOUR);
+	tm->tm_min = (int) (time / USECS_PER_MINUTE % MINS_PER_HOUR);
+	tm->tm_sec = (int) (time / USECS_PER_SEC % SECS_PER_MINUTE);
+	tm->tm_wday = j2day((int) date);
+	tm->tm_zone = "UTC";
+	*fsec = (fsec_t) (time % USECS_PER_SEC);
+	if (tzp != NULL)
+		*tzp = 0;
+	if (tzn != NULL)
+		*tzn = "UTC";
+	return 0;
+}
+
+/* tm (with fsec and, if tzp, the zone offset in seconds west) to a timestamp; -1 out of range. */
+int
+tm2timestamp(struct pg_tm *tm, fsec_t fsec, int *tzp, Timestamp *result)
+{
+	int64		date;
+	int64		time;
+
+	if (!IS_VALID_JULIAN(tm->tm_year, tm->tm_mon, tm->tm_mday))
+		return -1;
+	date = date2j(tm->tm_year, tm->tm_mon, tm->tm_mday) - POSTGRES_EPOCH_JDATE;
+	time = ((tm->tm_hour * MINS_PER_HOUR + tm->tm_min) * SECS_PER_MINUTE + tm->tm_sec) *
+		USECS_PER_SEC + fsec;
+	if (pg_mul_s64_overflow(date, USECS_PER_DAY, result) ||
+		pg_add_s64_overflow(*result, time, result) ||
+		(tzp != NULL && pg_add_s64_overflow(*result, (int64) *tzp * USECS_PER_SEC, result)) ||
+		!IS_VALID_TIMESTAMP(*result))
+		return -1;
+	return 0;
+}
+
+int
+DetermineTimeZoneOffset(struct pg_tm *tm, pg_tz *tzp)
+{
+	stub_require_utc(tzp);
+	tm->tm_isdst = 0;
+	tm->tm_gmtoff = 0;
+	return 0;
+}
+
+const char *
+timestamptz_to_str(TimestampTz t)
+{
+	static char buf[64];
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(t) || timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		snprintf(buf, sizeof(buf), "timestamp " INT64_FORMAT, t);
+	else
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", tm.tm_year, tm.tm_mon,
+				 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+	return buf;
+}
+
+/*
+ * timestamptz + interval in UTC: months first (the day of month clamped to
+ * the month's length), then days, then the time; out of range is an ERROR.
+ */
+Datum
+timestamptz_pl_interval(PG_FUNCTION_ARGS)
+{
+	TimestampTz t = PG_GETARG_TIMESTAMPTZ(0);
+	Interval   *span = PG_GETARG_INTERVAL_P(1);
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(t))
+		PG_RETURN_TIMESTAMPTZ(t);
+	if (span->month != 0 || span->day != 0)
+	{
+		static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		int64		mon;
+		int			jd;
+
+		if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+			goto range;
+		mon = (int64) tm.tm_year * 12 + (tm.tm_mon - 1) + span->month;
+		if (mon < 0 || mon / 12 > 300000)
+			goto range;
+		tm.tm_year = (int) (mon / 12);
+		tm.tm_mon = (int) (mon % 12) + 1;
+		if (tm.tm_mday > mdays[tm.tm_mon - 1] + (tm.tm_mon == 2 && isleap(tm.tm_year)))
+			tm.tm_mday = mdays[tm.tm_mon - 1] + (tm.tm_mon == 2 && isleap(tm.tm_year));
+		if (!IS_VALID_JULIAN(tm.tm_year, tm.tm_mon, tm.tm_mday))
+			goto range;
+		jd = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday);
+		if ((int64) jd + span->day < 0 || (int64) jd + span->day > INT_MAX)
+			goto range;
+		j2date(jd + span->day, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+		if (tm2timestamp(&tm, fsec, NULL, &t) != 0)
+			goto range;
+	}
+	if (pg_add_s64_overflow(t, span->time, &t) || !IS_VALID_TIMESTAMP(t))
+		goto range;
+	PG_RETURN_TIMESTAMPTZ(t);
+
+range:
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("timestamp out of range")));
+	PG_RETURN_NULL();
+}
+
+/* ------------------------------------------------------------- intervals */
+
+/*
+ * PostgreSQL's interval parser (ParseDateTime, DecodeInterval) is the
+ * backend's own code, not rfm's, and is not reproduced.  The stub reads a
+ * small subset so that rfm's code around it (RfmParseInterval's buffer and
+ * fallback, the positivity check, the interval next run) is exercised: one
+ * to six pairs "<integer> <unit>", unit one of microsecond, second, minute,
+ * hour, day, week, month, year, optionally plural, any case, separated by
+ * spaces; anything else is DTERR_BAD_FORMAT, as is every ISO 8601 form.
+ * Field overflow is DTERR_FIELD_OVERFLOW, as in the backend.
+ */
+static struct pg_itm_in stub_itm;
+static int	stub_itm_err;
+
+int
+ParseDateTime(const char *timestr, char *workbuf, size_t buflen, char **field, int *ftype,
+			  int maxfields, int *numfields)
+{
+	const char *p = timestr;
+	int			pairs = 0;
+	static const struct
+	{
+		const char *name;
+		int64		usec;
+		int			days;
+		int			months;
+	}			units[] = {
+		{"microsecond", 1, 0, 0}, {"second", USECS_PER_SEC, 0, 0},
+		{"minute", USECS_PER_MINUTE, 0, 0}, {"hour", USECS_PER_HOUR, 0, 0},
+		{"day", 0, 1, 0}, {"week", 0, 7, 0}, {"month", 0, 0, 1}, {"year", 0, 0, 12},
+	};
+
+	if (strlen(timestr) >= buflen)
+		return DTERR_BAD_FORMAT;
+	memset(&stub_itm, 0, sizeof(stub_itm));
+	stub_itm_err = DTERR_BAD_FORMAT;
+	*numfields = 1;
+	field[0] = workbuf;
+	ftype[0] = DTK_STRING;
+	strcpy(workbuf, timestr);
+	for (;;)
+	{
+		int64		n = 0;
+		bool		neg = false;
+		int			digits = 0;
+		int			len = 0;
+		int			u;
+		int64		add;
+
+		while (isspace((unsigned char) *p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (++pairs > 6)
+			return 0;
+		if (*p == '-' || *p == '+')
+			neg = (*p++ == '-');
+		while (isdigit((unsigned char) *p))
+		{
+			if (++digits > 18)
+			{
+				stub_itm_err = DTERR_FIELD_OVERFLOW;
+				return 0;
+			}
+			n = n * 10 + (*p++ - '0');
+		}
+		if (digits == 0)
+			return 0;
+		if (neg)
+			n = -n;
+		while (isspace((unsigned char) *p))
+			p++;
+		while (isalpha((unsigned char) p[len]))
+			len++;
+		for (u = 0; u < lengthof(units); u++)
+		{
+			int			ulen = strlen(units[u].name);
+
+			if ((len == ulen || (len == ulen + 1 && tolower((unsigned char) p[ulen]) == 's')) &&
+				pg_strncasecmp(p, units[u].name, ulen) == 0)
+				break;
+		}
+		if (u == lengthof(units))
+			return 0;
+		p += len;
+		if (units[u].usec != 0)
+		{
+			if (pg_mul_s64_overflow(n, units[u].usec, &add) ||
+				pg_add_s64_overflow(stub_itm.tm_usec, add, &stub_itm.tm_usec))
+				goto overflow;
+		}
+		else if (units[u].days != 0)
+		{
+			if (pg_mul_s64_overflow(n, units[u].days, &add) || add + stub_itm.tm_mday != (int) (add + stub_itm.tm_mday))
+				goto overflow;
+			stub_itm.tm_mday += (int) add;
+		}
+		else
+		{
+			if (pg_mul_s64_overflow(n, units[u].months, &add) || add + stub_itm.tm_mon != (int) (add + stub_itm.tm_mon))
+				goto overflow;
+			stub_itm.tm_mon += (int) add;
+		}
+	}
+	if (pairs > 0)
+		stub_itm_err = 0;
+	return 0;
+
+overflow:
+	stub_itm_err = DTERR_FIELD_OVERFLOW;
+	return 0;
+}
+
+int
+DecodeInterval(char **field, int *ftype, int nf, int range, int *dtype, struct pg_itm_in *itm_in)
+{
+	*dtype = DTK_DELTA;
+	*itm_in = stub_itm;
+	return stub_itm_err;
+}
+
+int
+DecodeISO8601Interval(char *str, int *dtype, struct pg_itm_in *itm_in)
+{
+	return DTERR_BAD_FORMAT;
+}
+
+int
+itmin2interval(struct pg_itm_in *itm_in, Interval *span)
+{
+	int64		total_months = (int64) itm_in->tm_year * MONTHS_PER_YEAR + itm_in->tm_mon;
+
+	if (total_months > INT_MAX || total_months < INT_MIN)
+		return -1;
+	span->month = (int32) total_months;
+	span->day = itm_in->tm_mday;
+	span->time = itm_in->tm_usec;
+	return 0;
+}
+
 /* ------------------------------------------------------------ unreachable */
 
 /*
@@ -577,6 +889,18 @@ Datum
 float8out(PG_FUNCTION_ARGS)
 {
 	UNREACHABLE("float8out");
+}
+
+char *
+text_to_cstring(const text *t)
+{
+	UNREACHABLE("text_to_cstring");
+}
+
+Datum
+timestamptz_out(PG_FUNCTION_ARGS)
+{
+	UNREACHABLE("timestamptz_out");
 }
 
 Datum
@@ -603,13 +927,6 @@ pg_next_dst_boundary(const pg_time_t *timep, long int *before_gmtoff, int *befor
 					 const pg_tz *tz)
 {
 	UNREACHABLE("pg_next_dst_boundary");
-}
-
-int
-timestamp2tm(Timestamp dt, int *tzp, struct pg_tm *tm, fsec_t *fsec, const char **tzn,
-			 pg_tz *attimezone)
-{
-	UNREACHABLE("timestamp2tm");
 }
 
 void
