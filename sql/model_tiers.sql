@@ -58,6 +58,24 @@ SELECT count(*) AS differ FROM (
    EXCEPT ALL
    SELECT member_id, watch, tier, spend_to_upgrade FROM rfm_tiers.tier_watch)) x;
 
+-- incremental = full with tiers: inserts, refunds, updates and deletes, then the same day incrementally and in full
+SELECT setseed(0.7);
+INSERT INTO model_tier_orders SELECT (random() * 23000)::int + 1, date '1998-12-01' + (random() * 30)::int,
+                                     round((random() * 400)::numeric, 2)
+  FROM generate_series(1, 300);
+INSERT INTO model_tier_orders SELECT member_id, '1998-12-20', -50 FROM model_tier_orders WHERE member_id % 211 = 5 GROUP BY 1;
+UPDATE model_tier_orders SET amount = amount * 3 WHERE member_id % 173 = 2;
+DELETE FROM model_tier_orders WHERE member_id % 157 = 9;
+SELECT members, rebuilt > 0 AS rebuilt_some FROM rfm.refresh('tiers', '1998-12-31');
+CREATE TABLE tiers_incremental AS SELECT member_id, tier, segment, napl, nes FROM rfm_tiers.labels;
+CREATE TABLE tiers_watch_incremental AS SELECT * FROM rfm_tiers.tier_watch;
+SELECT members FROM rfm.refresh('tiers', '1998-12-31', "full" => true);
+SELECT (SELECT count(*) FROM (TABLE tiers_incremental EXCEPT ALL SELECT member_id, tier, segment, napl, nes FROM rfm_tiers.labels) x) AS only_incremental,
+       (SELECT count(*) FROM (SELECT member_id, tier, segment, napl, nes FROM rfm_tiers.labels EXCEPT ALL TABLE tiers_incremental) x) AS only_full,
+       (SELECT count(*) FROM (TABLE tiers_watch_incremental EXCEPT ALL TABLE rfm_tiers.tier_watch) x)
+     + (SELECT count(*) FROM (TABLE rfm_tiers.tier_watch EXCEPT ALL TABLE tiers_watch_incremental) x) AS watch_differs;
+DROP TABLE tiers_incremental, tiers_watch_incremental;
+
 -- a model without a tier policy has no tier label and no tier flow
 SELECT rfm.create_model('notiers', 'model_tier_orders');
 SELECT members FROM rfm.refresh('notiers', '1997-06-30');
