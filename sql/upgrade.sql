@@ -103,6 +103,8 @@ SELECT (SELECT count(*) FROM flow_before) AS flow_rows_1_0,
 SELECT count(*) > 0 AS flow_shown FROM rfm_old.flow;
 SELECT pg_get_userbyid(c.relowner) AS owner, c.relname
   FROM pg_class c WHERE c.relnamespace = 'rfm_old'::regnamespace AND c.relname IN ('transitions', 'tier_watch', 'flow') ORDER BY 2;
+SELECT count(*) AS objects_not_owned_by_the_owner FROM pg_class c
+ WHERE c.relnamespace = 'rfm_old'::regnamespace AND c.relowner <> 'rfm_upgrade_owner'::regrole;
 SELECT rfm.drop_model('old');
 REVOKE ALL ON orders FROM rfm_upgrade_owner;
 REVOKE ALL ON DATABASE rfm_upgrade FROM rfm_upgrade_owner;

@@ -272,11 +272,13 @@ BEGIN
         USING r.refresh_id, m.name, r.prev, r.as_of;
     END IF;
   END LOOP;
-  IF current_user::regrole <> m.owner THEN
-    FOREACH o IN ARRAY ARRAY['TABLE %I.transitions', 'TABLE %I.tier_watch', 'MATERIALIZED VIEW %I.flow'] LOOP
-      EXECUTE format('ALTER ' || o || ' OWNER TO %s', s, m.owner);
-    END LOOP;
-  END IF;
+  -- whatever this created belongs to the model's owner, like the rest of its schema
+  FOR o IN SELECT format('ALTER %s %s OWNER TO %s', CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                         c.oid::regclass, m.owner)
+             FROM pg_class c
+            WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('r', 'm') AND c.relowner <> m.owner LOOP
+    EXECUTE o;
+  END LOOP;
   UPDATE rfm.model SET layout = 2 WHERE name = m.name;
 END $$;
 COMMENT ON FUNCTION rfm._upgrade_model(rfm.model) IS
