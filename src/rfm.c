@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
 
 #include "rfm.h"
@@ -79,4 +80,59 @@ rfm_agg_context(FunctionCallInfo fcinfo, const char *fname)
 				 errmsg("%s called in non-aggregate context", fname),
 				 errhint("It is a support function of an rfm aggregate; call the aggregate instead.")));
 	return aggcontext;
+}
+
+/*
+ * Parse exactly n decimal digits at *s into *result and move *s past them;
+ * false (and *s unmoved) if a non-digit comes first.  Used by the text input
+ * functions of rfm.purchases and rfm.intent.
+ */
+bool
+rfm_parse_digits(const char **s, int n, int *result)
+{
+	int			v = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		if ((*s)[i] < '0' || (*s)[i] > '9')
+			return false;
+		v = v * 10 + ((*s)[i] - '0');
+	}
+	*s += n;
+	*result = v;
+	return true;
+}
+
+/*
+ * Parse YYYY-MM-DD at *s into a day (days since 2000-01-01, as DateADT) and
+ * move *s past it; false on bad syntax or a date that does not exist (e.g.
+ * 2023-02-30).  The text forms of rfm.purchases and rfm.intent share it.
+ */
+bool
+rfm_parse_date(const char **s, int32 *day)
+{
+	int			y,
+				m,
+				d,
+				ry,
+				rm,
+				rd;
+	int			jd;
+
+	if (!rfm_parse_digits(s, 4, &y) || **s != '-')
+		return false;
+	(*s)++;
+	if (!rfm_parse_digits(s, 2, &m) || **s != '-')
+		return false;
+	(*s)++;
+	if (!rfm_parse_digits(s, 2, &d))
+		return false;
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	jd = date2j(y, m, d);
+	j2date(jd, &ry, &rm, &rd);
+	if (ry != y || rm != m || rd != d)
+		return false;			/* e.g. 2023-02-30 */
+	*day = jd - POSTGRES_EPOCH_JDATE;
+	return true;
 }

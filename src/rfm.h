@@ -14,5 +14,7 @@
 
 /* rfm.c */
 extern MemoryContext rfm_agg_context(FunctionCallInfo fcinfo, const char *fname);
+extern bool rfm_parse_digits(const char **s, int n, int *result);
+extern bool rfm_parse_date(const char **s, int32 *day);
 
 #endif							/* RFM_H */

@@ -26,6 +26,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 
+#include "../rfm.h"
 #include "intent.h"
 
 PG_FUNCTION_INFO_V1(rfm_intent_in);
@@ -152,46 +153,16 @@ intent_syntax_error(const char *str, const char *at, const char *expected)
 			 errhint("The text form is {kind:YYYY-MM-DDTHHZ:count,...}, kinds in the order view, search, favorite, cart_add, cart_remove, checkout, purchase, e.g. {view:2024-01-05T10Z:3,cart_add:2024-01-05T11Z:1}.")));
 }
 
-/* Parse exactly n decimal digits. */
-static bool
-digits(const char **s, int n, int *result)
-{
-	int			v = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		if ((*s)[i] < '0' || (*s)[i] > '9')
-			return false;
-		v = v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	*result = v;
-	return true;
-}
-
 /* Parse YYYY-MM-DDTHHZ (UTC) into an hour; false on bad syntax or value. */
 static bool
 parse_hour(const char **s, int32 *hour)
 {
-	int			y,
-				m,
-				d,
-				h,
-				jd,
-				ry,
-				rm,
-				rd;
+	int32		day;
+	int			h;
 
-	if (!digits(s, 4, &y) || *(*s)++ != '-' || !digits(s, 2, &m) || *(*s)++ != '-' ||
-		!digits(s, 2, &d) || *(*s)++ != 'T' || !digits(s, 2, &h) || *(*s)++ != 'Z')
+	if (!rfm_parse_date(s, &day) || *(*s)++ != 'T' || !rfm_parse_digits(s, 2, &h) || *(*s)++ != 'Z' || h > 23)
 		return false;
-	if (y < 1 || m < 1 || m > 12 || d < 1 || d > 31 || h > 23)
-		return false;
-	jd = date2j(y, m, d);
-	j2date(jd, &ry, &rm, &rd);
-	if (ry != y || rm != m || rd != d)
-		return false;			/* e.g. 2023-02-30 */
-	*hour = (jd - POSTGRES_EPOCH_JDATE) * 24 + h;
+	*hour = day * 24 + h;
 	return true;
 }
 

@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 
+#include "../rfm.h"
 #include "purchases.h"
 
 PG_FUNCTION_INFO_V1(rfm_purchases_in);
@@ -159,53 +160,6 @@ purchases_syntax_error(const char *str, const char *at, const char *expected)
 			 errhint("The text form is {YYYY-MM-DD:orders:spend,...} with days in increasing order, e.g. {2024-01-05:2:59.8,2024-02-01:1:-10}.")));
 }
 
-/* Parse exactly n decimal digits. */
-static bool
-parse_digits(const char **s, int n, int *result)
-{
-	int			v = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		if ((*s)[i] < '0' || (*s)[i] > '9')
-			return false;
-		v = v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	*result = v;
-	return true;
-}
-
-/* Parse YYYY-MM-DD into a DateADT; false on bad syntax or an impossible date. */
-static bool
-parse_day(const char **s, int32 *day)
-{
-	int			y,
-				m,
-				d,
-				ry,
-				rm,
-				rd;
-	int			jd;
-
-	if (!parse_digits(s, 4, &y) || **s != '-')
-		return false;
-	(*s)++;
-	if (!parse_digits(s, 2, &m) || **s != '-')
-		return false;
-	(*s)++;
-	if (!parse_digits(s, 2, &d))
-		return false;
-	if (y < 1 || m < 1 || m > 12 || d < 1 || d > 31)
-		return false;
-	jd = date2j(y, m, d);
-	j2date(jd, &ry, &rm, &rd);
-	if (ry != y || rm != m || rd != d)
-		return false;			/* e.g. 2023-02-30 */
-	*day = jd - POSTGRES_EPOCH_JDATE;
-	return true;
-}
-
 Datum
 rfm_purchases_in(PG_FUNCTION_ARGS)
 {
@@ -234,7 +188,7 @@ rfm_purchases_in(PG_FUNCTION_ARGS)
 
 			while (isspace((unsigned char) *s))
 				s++;
-			if (!parse_day(&s, &day))
+			if (!rfm_parse_date(&s, &day))
 				purchases_syntax_error(str, s, "a valid day YYYY-MM-DD");
 			if (*s != ':')
 				purchases_syntax_error(str, s, "\":\" after the day");
