@@ -284,6 +284,48 @@ END $$;
 COMMENT ON FUNCTION rfm._upgrade_model(rfm.model) IS
   'Internal: bring a model created by rfm 1.0 to the current layout (transitions, flow over them, tier_watch); run by its next refresh';
 
+-- Change capture of a model on one relation: trigger function s.func(), owned by the model's owner and
+-- SECURITY DEFINER (search_path pinned) so that roles writing the relation need no rights on the model,
+-- which records the members a statement touched (their column cast to the model's member type) in
+-- s.changes, or marks the model for a full rebuild on TRUNCATE; and its four statement triggers, named by
+-- trigger_names for INSERT, UPDATE, DELETE and TRUNCATE.
+CREATE FUNCTION rfm._capture(s text, model_name text, relation regclass, member_column name, member_type text,
+                             func text, what text, trigger_names text[]) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ops CONSTANT text[] := ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
+BEGIN
+  EXECUTE format($f$
+    CREATE FUNCTION %1$I.%5$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+      SET search_path = pg_catalog, pg_temp AS $body$
+    BEGIN
+      IF TG_OP = 'TRUNCATE' THEN
+        UPDATE rfm.model SET needs_full = true WHERE name = %3$L;
+        RETURN NULL;
+      END IF;
+      IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM new_rows;
+      END IF;
+      IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM old_rows;
+      END IF;
+      RETURN NULL;
+    END $body$;
+    COMMENT ON FUNCTION %1$I.%5$I() IS %6$L;
+    REVOKE ALL ON FUNCTION %1$I.%5$I() FROM PUBLIC;
+  $f$, s, member_column, model_name, member_type, func,
+       format('Records the members touched by a statement on the %s of model %s', what, model_name));
+  FOR i IN 1 .. 4 LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
+                   trigger_names[i], ops[i], relation,
+                   CASE ops[i] WHEN 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
+                               WHEN 'UPDATE' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                               WHEN 'DELETE' THEN 'REFERENCING OLD TABLE AS old_rows' ELSE '' END, s, func);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION rfm._capture(text, text, regclass, name, text, text, text, text[]) IS
+  'Internal: the change-capture trigger function and statement triggers of a model on its source or its events';
+
 CREATE FUNCTION rfm.create_model(name text, source regclass, member_column name DEFAULT 'member_id',
                                  time_column name DEFAULT 'ordered_at', amount_column name DEFAULT 'amount',
                                  options jsonb DEFAULT '{}')
@@ -296,7 +338,6 @@ DECLARE
   amount_type regtype;
   col record;
   ev record;
-  op text;
 BEGIN
   IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,58}$' THEN
     RAISE EXCEPTION 'invalid model name "%"', name
@@ -406,62 +447,13 @@ BEGIN
 
   PERFORM rfm._model_objects_1_1(s, member_type, name);
 
-  -- change capture: statement triggers with transition tables
-  EXECUTE format($f$
-    CREATE FUNCTION %1$I.capture_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-      SET search_path = pg_catalog, pg_temp AS $body$
-    BEGIN
-      IF TG_OP = 'TRUNCATE' THEN
-        UPDATE rfm.model SET needs_full = true WHERE name = %3$L;
-        RETURN NULL;
-      END IF;
-      IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO %1$I.changes SELECT DISTINCT %2$I FROM new_rows;
-      END IF;
-      IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        INSERT INTO %1$I.changes SELECT DISTINCT %2$I FROM old_rows;
-      END IF;
-      RETURN NULL;
-    END $body$;
-    COMMENT ON FUNCTION %1$I.capture_changes() IS 'Records the members touched by a statement on the source of model %3$s';
-    REVOKE ALL ON FUNCTION %1$I.capture_changes() FROM PUBLIC;
-  $f$, s, member_column, name);
-  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
-                 s || '_ins', source, s);
-  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
-                 s || '_upd', source, s);
-  EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
-                 s || '_del', source, s);
-  EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_changes()',
-                 s || '_trunc', source, s);
+  -- change capture: statement triggers with transition tables, on the source and on the browsing events
+  PERFORM rfm._capture(s, name, source, member_column, member_type, 'capture_changes', 'source',
+                       ARRAY[s || '_ins', s || '_upd', s || '_del', s || '_trunc']);
   IF ev.relation IS NOT NULL THEN
-    -- the same capture for the browsing events: their members' intent is rebuilt by the next refresh
-    EXECUTE format($f$
-      CREATE FUNCTION %1$I.capture_events() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-        SET search_path = pg_catalog, pg_temp AS $body$
-      BEGIN
-        IF TG_OP = 'TRUNCATE' THEN
-          UPDATE rfm.model SET needs_full = true WHERE name = %3$L;
-          RETURN NULL;
-        END IF;
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
-          INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM new_rows;
-        END IF;
-        IF TG_OP IN ('DELETE', 'UPDATE') THEN
-          INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM old_rows;
-        END IF;
-        RETURN NULL;
-      END $body$;
-      COMMENT ON FUNCTION %1$I.capture_events() IS 'Records the members touched by a statement on the events of model %3$s';
-      REVOKE ALL ON FUNCTION %1$I.capture_events() FROM PUBLIC;
-    $f$, s, ev.member_column, name, member_type);
-    FOREACH op IN ARRAY ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'] LOOP
-      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %I.capture_events()',
-                     s || '_ev_' || lower(op), op, ev.relation,
-                     CASE op WHEN 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
-                             WHEN 'UPDATE' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
-                             WHEN 'DELETE' THEN 'REFERENCING OLD TABLE AS old_rows' ELSE '' END, s);
-    END LOOP;
+    -- their members' intent is rebuilt by the next refresh
+    PERFORM rfm._capture(s, name, ev.relation, ev.member_column, member_type, 'capture_events', 'events',
+                         ARRAY[s || '_ev_insert', s || '_ev_update', s || '_ev_delete', s || '_ev_truncate']);
   END IF;
   RETURN s;
 END $$;
