@@ -530,6 +530,8 @@ DECLARE
   tier_policy text;
   ev record;
   events_sql text;
+  purchases_sql text;
+  rebuild_all boolean;
   member_type text;
   intent_ts timestamptz;
   dciu_hl interval;
@@ -623,52 +625,39 @@ BEGIN
   END IF;
 
   -- 1. member states: all of them, or only the members touched since the last refresh
-  IF "full" OR m.needs_full THEN
+  rebuild_all := "full" OR m.needs_full;
+  IF rebuild_all THEN
     PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text);
     EXECUTE format('DELETE FROM %I.changes', s);
     EXECUTE format('TRUNCATE %I.members', s);
-    IF ev.relation IS NULL THEN
-      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases)
-                       SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
-                       WHERE o.%2$I IS NOT NULL GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL
-                       ORDER BY 1',
-                     s, m.member_column, m.time_column, amount_expr, m.source);
-    ELSE
-      -- members are the buyers and the browsers
-      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases, intent)
-                       SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
-                         FROM (SELECT o.%2$I AS member_id, rfm.purchases_agg(o.%3$I, %4$s) AS purchases FROM %5$s o
-                                WHERE o.%2$I IS NOT NULL GROUP BY 1 HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL) p
-                         FULL JOIN (%6$s) i ON i.member_id = p.member_id
-                        ORDER BY 1',
-                     s, m.member_column, m.time_column, amount_expr, m.source, events_sql);
-    END IF;
-    GET DIAGNOSTICS rebuilt = ROW_COUNT;
-    UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
   ELSE
     EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
                       WITH d AS (DELETE FROM %I.changes RETURNING member_id) SELECT DISTINCT member_id FROM d', s);
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     PERFORM rfm._progress(name, format('rebuilding %s touched member states', rebuilt));
     EXECUTE format('DELETE FROM %I.members WHERE member_id IN (SELECT member_id FROM _rfm_touched)', s);
-    IF ev.relation IS NULL THEN
-      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases)
-                       SELECT o.%2$I, rfm.purchases_agg(o.%3$I, %4$s) FROM %5$s o
-                       WHERE o.%2$I IN (SELECT member_id FROM _rfm_touched)
-                       GROUP BY o.%2$I HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL ORDER BY 1',
-                     s, m.member_column, m.time_column, amount_expr, m.source);
-    ELSE
-      EXECUTE format('INSERT INTO %1$I.members (member_id, purchases, intent)
-                       SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
-                         FROM (SELECT o.%2$I AS member_id, rfm.purchases_agg(o.%3$I, %4$s) AS purchases FROM %5$s o
-                                WHERE o.%2$I IN (SELECT member_id FROM _rfm_touched)
-                                GROUP BY 1 HAVING rfm.purchases_agg(o.%3$I, %4$s) IS NOT NULL) p
-                         FULL JOIN (%6$s) i ON i.member_id = p.member_id
-                        ORDER BY 1',
-                     s, m.member_column, m.time_column, amount_expr, m.source,
-                     replace(events_sql, '/* touched */',
-                             format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)));
-    END IF;
+  END IF;
+  -- their purchases, and with events their browsing: members are then the buyers and the browsers
+  purchases_sql := format('SELECT o.%1$I AS member_id, rfm.purchases_agg(o.%2$I, %3$s) AS purchases FROM %4$s o
+                            WHERE o.%1$I %5$s GROUP BY 1 HAVING rfm.purchases_agg(o.%2$I, %3$s) IS NOT NULL',
+                          m.member_column, m.time_column, amount_expr, m.source,
+                          CASE WHEN rebuild_all THEN 'IS NOT NULL' ELSE 'IN (SELECT member_id FROM _rfm_touched)' END);
+  IF ev.relation IS NULL THEN
+    EXECUTE format('INSERT INTO %I.members (member_id, purchases) %s ORDER BY 1', s, purchases_sql);
+  ELSE
+    EXECUTE format('INSERT INTO %I.members (member_id, purchases, intent)
+                     SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
+                       FROM (%s) p FULL JOIN (%s) i ON i.member_id = p.member_id
+                      ORDER BY 1',
+                   s, purchases_sql,
+                   CASE WHEN rebuild_all THEN events_sql
+                        ELSE replace(events_sql, '/* touched */',
+                                     format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)) END);
+  END IF;
+  IF rebuild_all THEN
+    GET DIAGNOSTICS rebuilt = ROW_COUNT;
+    UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
+  ELSE
     DROP TABLE _rfm_touched;
   END IF;
 
@@ -875,7 +864,7 @@ BEGIN
       FROM _rfm_moves
     RETURNING refresh_id$q$, s)
     INTO rid
-    USING as_of, ("full" OR m.needs_full), started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, dciu_cuts,
+    USING as_of, rebuild_all, started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, dciu_cuts,
           fit_b, fit_p, fit_g;
   -- members per score of the three dimensions in one pass
   EXECUTE format($q$
