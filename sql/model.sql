@@ -34,20 +34,51 @@ DROP ROLE rfm_model_tester;
 SELECT rfm.create_model('cdnow', 'model_orders');
 SELECT rfm.create_model('cdnow', 'model_orders');
 SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') IS NOT NULL AS has_comment
-  FROM pg_class c WHERE c.relnamespace = 'rfm_cdnow'::regnamespace AND c.relkind IN ('r', 'm') ORDER BY 1;
+  FROM pg_class c WHERE c.relnamespace = 'rfm_cdnow'::regnamespace AND c.relkind IN ('r', 'm', 'v') ORDER BY 1;
+-- its twin, refreshed with full => true every time: everyone relabelled from rebuilt states
+SELECT rfm.create_model('twin', 'model_orders');
 
--- monthly refreshes through 1997-1998; keep what each refresh produced
+-- monthly refreshes through 1997-1998; keep what each refresh produced, and what the twin produced
 CREATE TABLE produced AS SELECT * FROM rfm_cdnow.labels WHERE false;
+CREATE TABLE produced_full AS SELECT * FROM rfm_twin.labels WHERE false;
 CREATE FUNCTION refresh_and_keep(d date) RETURNS TABLE (members bigint, rebuilt bigint, changed bigint) LANGUAGE plpgsql AS $$
 BEGIN
   RETURN QUERY SELECT r.members, r.rebuilt, r.changed FROM rfm.refresh('cdnow', d) r;
   INSERT INTO produced SELECT * FROM rfm_cdnow.labels;
+  PERFORM rfm.refresh('twin', d, "full" => true);
+  INSERT INTO produced_full SELECT * FROM rfm_twin.labels;
 END $$;
 SELECT d::date AS as_of, r.*
   FROM generate_series(date '1997-01-31', date '1998-06-30', interval '1 month') g(d0),
        LATERAL (SELECT (date_trunc('month', g.d0) + interval '1 month - 1 day')::date AS d) dd(d),
        refresh_and_keep(dd.d) r
  ORDER BY 1;
+-- each refresh labelled only the members whose labels could change (relabelled), yet its labels, cut points
+-- (to the bit), KPIs and flow equal those of relabelling everyone
+SELECT r.as_of, r.members, r.relabelled, t.relabelled AS twin_relabelled
+  FROM rfm_cdnow.refreshes r JOIN rfm_twin.refreshes t USING (as_of) ORDER BY 1;
+SELECT (SELECT count(*) FROM produced) AS labels,
+       (SELECT count(*) FROM (SELECT * FROM produced EXCEPT ALL SELECT * FROM produced_full) x) AS only_incremental,
+       (SELECT count(*) FROM (SELECT * FROM produced_full EXCEPT ALL SELECT * FROM produced) x) AS only_full,
+       (SELECT count(*) FROM (SELECT r.as_of, c.dimension, c.breaks, c.members_per_score
+                                FROM rfm_cdnow.cutpoints c JOIN rfm_cdnow.refreshes r USING (refresh_id)
+                              EXCEPT ALL
+                              SELECT r.as_of, c.dimension, c.breaks, c.members_per_score
+                                FROM rfm_twin.cutpoints c JOIN rfm_twin.refreshes r USING (refresh_id)) x) AS cutpoints_differ,
+       (SELECT count(*) FROM (SELECT as_of, members, round(revenue::numeric, 6), active_rate, repurchase_rate, churn_rate,
+                                     n_to_a_rate, p_to_a_rate, round(top20_revenue_share::numeric, 12), value_reference,
+                                     fallback_cycle
+                                FROM rfm_cdnow.refreshes
+                              EXCEPT ALL
+                              SELECT as_of, members, round(revenue::numeric, 6), active_rate, repurchase_rate, churn_rate,
+                                     n_to_a_rate, p_to_a_rate, round(top20_revenue_share::numeric, 12), value_reference,
+                                     fallback_cycle
+                                FROM rfm_twin.refreshes) x) AS refreshes_differ,
+       (SELECT count(*) FROM (SELECT r.as_of, t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 6)
+                                FROM rfm_cdnow.transitions t JOIN rfm_cdnow.refreshes r USING (refresh_id)
+                              EXCEPT ALL
+                              SELECT r.as_of, t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 6)
+                                FROM rfm_twin.transitions t JOIN rfm_twin.refreshes r USING (refresh_id)) x) AS transitions_differ;
 SELECT as_of, members, round(revenue::numeric, 2) AS revenue, round(active_rate::numeric, 4) AS active,
        round(repurchase_rate::numeric, 4) AS repurchase, round(churn_rate::numeric, 4) AS churn,
        round(n_to_a_rate::numeric, 4) AS n_to_a, round(p_to_a_rate::numeric, 4) AS p_to_a,
@@ -98,6 +129,23 @@ SELECT (SELECT count(*) FROM produced) AS produced_rows,
           EXCEPT ALL
           SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes FROM produced p) x) AS only_history;
 
+-- refresh the model and its twin (full) as of d: their labels and flow, and how many members the model labelled
+CREATE FUNCTION compare_twins(d date) RETURNS TABLE (as_of date, members bigint, relabelled bigint, only_incremental bigint,
+                                                     only_full bigint, flow_differs bigint)
+  LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM rfm.refresh('cdnow', d);
+  PERFORM rfm.refresh('twin', d, "full" => true);
+  RETURN QUERY
+  SELECT d, r.members, r.relabelled,
+         (SELECT count(*) FROM (SELECT * FROM rfm_cdnow.labels EXCEPT ALL SELECT * FROM rfm_twin.labels) x),
+         (SELECT count(*) FROM (SELECT * FROM rfm_twin.labels EXCEPT ALL SELECT * FROM rfm_cdnow.labels) x),
+         (SELECT count(*) FROM (SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_cdnow.flow f
+                                EXCEPT ALL
+                                SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_twin.flow f) x)
+    FROM rfm_cdnow.refreshes r WHERE r.as_of = d;
+END $$;
+
 -- incremental = full: random inserts, updates (amounts, days, member ids) and deletes
 SELECT setseed(0.42);
 INSERT INTO model_orders SELECT (random() * 30000)::int, date '1998-05-01' + (random() * 60)::int, round((random() * 80)::numeric, 2)
@@ -110,6 +158,8 @@ INSERT INTO model_orders VALUES (424242, '1998-06-15', -20), (424242, '1998-06-2
 SELECT (SELECT count(DISTINCT member_id) FROM rfm_cdnow.changes) > 1000 AS changes_captured;
 SELECT members, rebuilt, changed > 0 AS some_changed FROM rfm.refresh('cdnow', '1998-06-30');
 CREATE TABLE incremental AS SELECT * FROM rfm_cdnow.labels;
+-- the same day again (nothing new), beside the twin (which sees the changes now): same labels, same flow
+SELECT * FROM compare_twins('1998-06-30');
 SELECT members, rebuilt FROM rfm.refresh('cdnow', '1998-06-30', "full" => true);
 SELECT (SELECT count(*) FROM incremental) AS members,
        (SELECT count(*) FROM (SELECT member_id, as_of, recency, frequency, round(monetary::numeric, 6), r_score, f_score, m_score,
@@ -128,6 +178,19 @@ SELECT count(*) AS members_whose_state_differs
                                          FROM model_orders GROUP BY member_id) o USING (member_id)
  WHERE rfm.frequency(m.purchases, NULL) IS DISTINCT FROM o.orders::int
     OR abs(rfm.monetary(m.purchases, NULL) - o.spend) > 1e-6;
+
+-- the next month: more changes, an order dated after the refresh (a member without labels yet, labelled when
+-- its day comes); the incremental refreshes equal the twin's full ones
+INSERT INTO model_orders SELECT (random() * 30000)::int, date '1998-07-01' + (random() * 30)::int, round((random() * 80)::numeric, 2)
+  FROM generate_series(1, 300);
+UPDATE model_orders SET amount = amount - 2 WHERE member_id % 101 = 4;
+UPDATE model_orders SET member_id = member_id + 200000 WHERE member_id % 107 = 9;
+DELETE FROM model_orders WHERE member_id % 103 = 6;
+INSERT INTO model_orders VALUES (525252, '1998-08-15', 40);
+SELECT * FROM compare_twins('1998-07-31');
+SELECT * FROM compare_twins('1998-08-31');
+SELECT member_id, recency, frequency, monetary FROM rfm_cdnow.labels WHERE member_id = 525252;
+SELECT rfm.drop_model('twin');
 
 -- TRUNCATE makes the next refresh a full rebuild
 TRUNCATE model_orders;

@@ -37,6 +37,7 @@
 PG_FUNCTION_INFO_V1(rfm_napl);
 PG_FUNCTION_INFO_V1(rfm_nes);
 PG_FUNCTION_INFO_V1(rfm_nes_explain);
+PG_FUNCTION_INFO_V1(rfm_recheck);
 
 static const char *const napl_labels[] = {"N", "A", "P", "L"};
 static const char *const nes_labels[] = {"N", "E0", "S1", "S2", "S3"};
@@ -252,4 +253,39 @@ rfm_nes_explain(PG_FUNCTION_ARGS)
 					 round(res.mult[1] * res.cycle * 10) / 10,
 					 round(res.mult[2] * res.cycle * 10) / 10);
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+}
+
+/*
+ * rfm._recheck(p, as_of, fallback_cycle, multipliers, cycle): the first day
+ * after as_of on which a model must label this member again although nothing
+ * was added to its history: the day of its next entry (an order or refund
+ * dated after as_of), or, for a repeat buyer, the day its NES stage moves on
+ * (its recency passes the next multiple of its own cycle; with an integer
+ * recency r, r <= x until r = floor(x) + 1).  NULL when neither comes.
+ * One-time buyers' NES stage follows the model's fallback cycle, which moves
+ * with the other members: rfm.refresh watches it itself.
+ */
+Datum
+rfm_recheck(PG_FUNCTION_ARGS)
+{
+	Purchases  *p = PG_GETARG_PURCHASES_P(0);
+	DateADT		as_of = PG_GETARG_DATEADT(1);
+	PurchasesCut cut;
+	NesResult	res;
+	int64		next = PG_INT64_MAX;
+
+	(void) purchases_cut_at(p, as_of, &cut);
+	if (cut.end < p->ndays)
+		next = PURCHASES_DAY(p)[cut.end];
+	if (nes_compute(fcinfo, &res) && !res.fallback && res.stage < 4)
+	{
+		float8		limit = floor(res.mult[res.stage - 1] * res.cycle);
+		float8		day = (float8) (as_of - res.recency) + limit + 1;
+
+		if (day < (float8) next)
+			next = (int64) day;
+	}
+	if (next > PURCHASES_MAX_DAY)
+		PG_RETURN_NULL();
+	PG_RETURN_DATEADT((DateADT) next);
 }

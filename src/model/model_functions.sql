@@ -236,10 +236,106 @@ END $$;
 COMMENT ON FUNCTION rfm._model_objects_1_1(text, text, text) IS
   'Internal: create the objects rfm 1.1 added to a model schema: transitions, flow over them, tier_watch, the intent, CLV and DCIU columns, dciu_lifts, dciu_lift, napl_dciu';
 
--- Bring a model that rfm 1.0 created to the current layout: the flow view becomes a view of the new
--- transitions table, which is filled for the past refreshes from the history (as rfm.migration computes
--- them), and the tier_watch table is added. Run by the model's next refresh, with the refresher's rights;
--- the new objects are given to the model's owner like the rest of its schema.
+-- The secondary indexes of a model's label_state, through which a refresh finds the members to relabel
+-- (last day, monetary, recheck day, spend since the previous refresh) and reads the values of a hist bucket
+-- (monetary, gap): created (make) or dropped, around a bulk load.
+CREATE FUNCTION rfm._label_state_indexes(s text, make boolean) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF make THEN
+    EXECUTE format($f$
+      CREATE INDEX label_state_last_day ON %1$I.label_state (last_day);
+      CREATE INDEX label_state_monetary ON %1$I.label_state (monetary);
+      CREATE INDEX label_state_gap ON %1$I.label_state (gap) WHERE gap IS NOT NULL;
+      CREATE INDEX label_state_recheck ON %1$I.label_state (recheck) WHERE recheck IS NOT NULL;
+      CREATE INDEX label_state_spent ON %1$I.label_state (member_id) WHERE since_prev <> 0;
+    $f$, s);
+  ELSE
+    EXECUTE format('DROP INDEX %1$I.label_state_last_day, %1$I.label_state_monetary, %1$I.label_state_gap,
+                               %1$I.label_state_recheck, %1$I.label_state_spent', s);
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._label_state_indexes(text, boolean) IS
+  'Internal: create or drop the secondary indexes of a model''s label_state (around a bulk load)';
+
+-- The objects of a model's schema that rfm 1.2 changed, for labelling in proportion to what changes: the
+-- labels table becomes label_state (recency replaced by the last purchase day, so that a refresh rewrites
+-- only the rows whose labels or facts change; plus what the refresh needs to find them) and labels a view of
+-- it; hist (the distribution of last purchase day, frequency, monetary and repeat buyers' mean gap, from
+-- which the cut points and references are read) and label_totals (members and sums per label combination,
+-- from which the summaries are read) are kept up to date by every refresh. Run on the 1.1 objects: by
+-- rfm.create_model, and by the next refresh of an older model, whose labels it carries over (that refresh
+-- then rebuilds everything).
+CREATE FUNCTION rfm._model_objects_1_2(s text, model_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE format($f$
+    DROP MATERIALIZED VIEW %1$I.segment_summary, %1$I.lifecycle_summary, %1$I.napl_dciu;
+    ALTER TABLE %1$I.labels RENAME TO label_state;
+    ALTER INDEX %1$I.labels_pkey RENAME TO label_state_pkey;
+    ALTER TABLE %1$I.label_state ADD COLUMN last_day date, ADD COLUMN days integer, ADD COLUMN gap double precision,
+      ADD COLUMN since_prev double precision, ADD COLUMN recheck date, ADD COLUMN since date;
+    UPDATE %1$I.label_state l SET last_day = l.as_of - l.recency, since = h.valid_from
+      FROM %1$I.label_history h WHERE h.member_id = l.member_id AND h.valid_to IS NULL;
+    ALTER TABLE %1$I.label_state DROP COLUMN as_of, DROP COLUMN recency, SET (fillfactor = 90);
+    ALTER TABLE %1$I.refreshes ADD COLUMN params jsonb, ADD COLUMN relabelled bigint;
+    COMMENT ON COLUMN %1$I.refreshes.relabelled IS 'Members whose labels this refresh computed (the others cannot have changed and kept theirs); NULL before rfm 1.2';
+    COMMENT ON COLUMN %1$I.refreshes.params IS 'What the labels of this refresh depend on besides the data: the model''s options and its segment map; when it changes, the next refresh relabels every member';
+    COMMENT ON TABLE %1$I.label_state IS 'Labels of every member with a purchase history at the last refresh, with the facts they were computed from (model %2$s; read them through the view labels)';
+    COMMENT ON COLUMN %1$I.label_state.last_day IS 'Last purchase day by the last refresh''s as_of (NULL: only orders dated after it; such a member has no labels yet)';
+    COMMENT ON COLUMN %1$I.label_state.days IS 'Purchase days by as_of';
+    COMMENT ON COLUMN %1$I.label_state.gap IS 'Mean gap between purchase days (repeat buyers): the median of these is the NES fallback cycle';
+    COMMENT ON COLUMN %1$I.label_state.since_prev IS 'Net spend since the refresh before the last one (the revenue of the flow)';
+    COMMENT ON COLUMN %1$I.label_state.recheck IS 'Day from which the member must be labelled again without new orders (next dated entry, next NES stage of a repeat buyer)';
+    COMMENT ON COLUMN %1$I.label_state.since IS 'valid_from of the member''s open label_history row';
+    CREATE VIEW %1$I.labels AS
+      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
+             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv
+        FROM %1$I.label_state l, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
+       WHERE l.last_day IS NOT NULL;
+    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
+    CREATE TABLE %1$I.hist (dim "char" NOT NULL, bucket double precision NOT NULL, n bigint NOT NULL, total numeric,
+                            PRIMARY KEY (dim, bucket));
+    COMMENT ON TABLE %1$I.hist IS 'Members per value at the last refresh (dim l: last purchase day - 2000-01-01, f: frequency; m: monetary and g: repeat buyers'' mean gap, by whole units, with the exact sum in total): the cut points, references and top-20 %% revenue are read from it';
+    CREATE TABLE %1$I.label_totals (
+      r_score integer, f_score integer, m_score integer, segment text, value_segment text, napl rfm.napl_stage,
+      nes rfm.nes_stage, dciu text, tier text, members bigint NOT NULL, sum_day numeric NOT NULL,
+      sum_frequency numeric NOT NULL, sum_monetary numeric NOT NULL);
+    COMMENT ON TABLE %1$I.label_totals IS 'Members, and sums of last purchase day (- 2000-01-01), frequency and monetary, per combination of labels at the last refresh (model %2$s): the summaries are read from it';
+    CREATE MATERIALIZED VIEW %1$I.segment_summary AS
+      SELECT t.segment, rfm.label_name('segment', t.segment) AS segment_name, sum(t.members)::bigint AS members,
+             round(sum(t.members) / sum(sum(t.members)) OVER (), 4) AS share_of_members,
+             sum(t.sum_monetary)::float8 AS revenue,
+             (sum(t.sum_monetary) / nullif(sum(sum(t.sum_monetary)) OVER (), 0))::float8 AS share_of_revenue,
+             (sum(t.members) * (max(r.as_of) - DATE '2000-01-01') - sum(t.sum_day)) / sum(t.members) AS avg_recency,
+             sum(t.sum_frequency) / sum(t.members) AS avg_frequency,
+             (sum(t.sum_monetary) / sum(t.members))::float8 AS avg_monetary
+        FROM %1$I.label_totals t, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
+       GROUP BY t.segment WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.segment_summary IS 'Members, revenue and average R/F/M per segment at the last refresh';
+    CREATE MATERIALIZED VIEW %1$I.lifecycle_summary AS
+      SELECT t.napl, t.nes, t.value_segment, sum(t.members)::bigint AS members, sum(t.sum_monetary)::float8 AS revenue
+        FROM %1$I.label_totals t GROUP BY t.napl, t.nes, t.value_segment WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
+    CREATE MATERIALIZED VIEW %1$I.napl_dciu AS
+      SELECT t.napl, t.dciu, sum(t.members)::bigint AS members,
+             round(sum(t.members) / sum(sum(t.members)) OVER (PARTITION BY t.napl), 4) AS share_of_napl,
+             sum(t.sum_monetary)::float8 AS revenue
+        FROM %1$I.label_totals t WHERE t.dciu IS NOT NULL GROUP BY t.napl, t.dciu
+      WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
+  $f$, s, model_name);
+  PERFORM rfm._label_state_indexes(s, true);
+END $$;
+COMMENT ON FUNCTION rfm._model_objects_1_2(text, text) IS
+  'Internal: turn the 1.1 objects of a model schema into those of 1.2: label_state with the labels view over it, hist, label_totals, the summaries over label_totals';
+
+-- Bring a model that an older rfm created to the current layout. From 1.0 (layout 1): the flow view becomes
+-- a view of the new transitions table, which is filled for the past refreshes from the history (as
+-- rfm.migration computes them), and the tier_watch table is added. From 1.1 (layout 2): the objects of
+-- rfm._model_objects_1_2, and the model is marked for a full rebuild, which fills them. Run by the model's
+-- next refresh, with the refresher's rights; the new objects are given to the model's owner like the rest
+-- of its schema.
 CREATE FUNCTION rfm._upgrade_model(m rfm.model) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -250,39 +346,45 @@ DECLARE
 BEGIN
   SELECT format_type(atttypid, atttypmod) INTO member_type
     FROM pg_attribute WHERE attrelid = format('%I.members', s)::regclass AND attname = 'member_id';
-  EXECUTE format('DROP MATERIALIZED VIEW %I.flow', s);
-  PERFORM rfm._model_objects_1_1(s, member_type, m.name);
-  FOR r IN EXECUTE format('SELECT refresh_id, as_of, lag(as_of) OVER (ORDER BY as_of) AS prev FROM %I.refreshes', s) LOOP
-    IF r.prev IS NULL THEN
-      -- the first refresh: everyone entered
-      EXECUTE format($q$
-        INSERT INTO %I.transitions
-        SELECT $1, d.dimension, '(entered)', coalesce(d.label, '(none)'), count(*), 0
-          FROM rfm._labels_at($2, $3) h,
-               LATERAL (VALUES ('segment', h.segment), ('value_segment', h.value_segment), ('napl', h.napl::text),
-                               ('nes', h.nes::text)) d(dimension, label)
-         GROUP BY 1, 2, 3, 4$q$, s)
-        USING r.refresh_id, m.name, r.as_of;
-    ELSE
-      EXECUTE format($q$
-        INSERT INTO %I.transitions
-        SELECT $1, d.dimension, mg.from_label, mg.to_label, mg.members, mg.revenue
-          FROM unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
-               rfm.migration($2, $3, $4, d.dimension) mg$q$, s)
-        USING r.refresh_id, m.name, r.prev, r.as_of;
-    END IF;
-  END LOOP;
+  IF m.layout < 2 THEN
+    EXECUTE format('DROP MATERIALIZED VIEW %I.flow', s);
+    PERFORM rfm._model_objects_1_1(s, member_type, m.name);
+    FOR r IN EXECUTE format('SELECT refresh_id, as_of, lag(as_of) OVER (ORDER BY as_of) AS prev FROM %I.refreshes', s) LOOP
+      IF r.prev IS NULL THEN
+        -- the first refresh: everyone entered
+        EXECUTE format($q$
+          INSERT INTO %I.transitions
+          SELECT $1, d.dimension, '(entered)', coalesce(d.label, '(none)'), count(*), 0
+            FROM rfm._labels_at($2, $3) h,
+                 LATERAL (VALUES ('segment', h.segment), ('value_segment', h.value_segment), ('napl', h.napl::text),
+                                 ('nes', h.nes::text)) d(dimension, label)
+           GROUP BY 1, 2, 3, 4$q$, s)
+          USING r.refresh_id, m.name, r.as_of;
+      ELSE
+        EXECUTE format($q$
+          INSERT INTO %I.transitions
+          SELECT $1, d.dimension, mg.from_label, mg.to_label, mg.members, mg.revenue
+            FROM unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
+                 rfm.migration($2, $3, $4, d.dimension) mg$q$, s)
+          USING r.refresh_id, m.name, r.prev, r.as_of;
+      END IF;
+    END LOOP;
+  END IF;
+  IF m.layout < 3 THEN
+    PERFORM rfm._model_objects_1_2(s, m.name);
+    UPDATE rfm.model SET needs_full = true WHERE name = m.name;
+  END IF;
   -- whatever this created belongs to the model's owner, like the rest of its schema
-  FOR o IN SELECT format('ALTER %s %s OWNER TO %s', CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+  FOR o IN SELECT format('ALTER %s %s OWNER TO %s', CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
                          c.oid::regclass, m.owner)
              FROM pg_class c
-            WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('r', 'm') AND c.relowner <> m.owner LOOP
+            WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('r', 'm', 'v') AND c.relowner <> m.owner LOOP
     EXECUTE o;
   END LOOP;
-  UPDATE rfm.model SET layout = 2 WHERE name = m.name;
+  UPDATE rfm.model SET layout = 3 WHERE name = m.name;
 END $$;
 COMMENT ON FUNCTION rfm._upgrade_model(rfm.model) IS
-  'Internal: bring a model created by rfm 1.0 to the current layout (transitions, flow over them, tier_watch); run by its next refresh';
+  'Internal: bring a model created by an older rfm to the current layout (1.0: transitions, flow over them, tier_watch; 1.1: label_state, hist, label_totals); run by its next refresh';
 
 -- Change capture of a model on one relation: trigger function s.func(), owned by the model's owner and
 -- SECURITY DEFINER (search_path pinned) so that roles writing the relation need no rights on the model,
@@ -446,6 +548,7 @@ BEGIN
   $f$, s, name);
 
   PERFORM rfm._model_objects_1_1(s, member_type, name);
+  PERFORM rfm._model_objects_1_2(s, name);
 
   -- change capture: statement triggers with transition tables, on the source and on the browsing events
   PERFORM rfm._capture(s, name, source, member_column, member_type, 'capture_changes', 'source',
@@ -504,9 +607,161 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm._labels_at(text, date) IS 'Internal: the labels of a model valid on a day, reconstructed from label_history';
 
+-- Joins of a few members with a big table (label_state, members, label_history) by their indexes: the planner
+-- would rather scan the big table and hash the few (its default random_page_cost assumes uncached pages), which
+-- costs a pass over all members. prefer: hash and merge joins off until called again with prefer false, which
+-- restores the settings given (the session's, saved at the start of the refresh).
+CREATE FUNCTION rfm._index_joins(prefer boolean, hashjoin text, mergejoin text) RETURNS void
+  LANGUAGE sql SET search_path = pg_catalog, pg_temp
+  RETURN (SELECT min(x) FROM (VALUES (set_config('enable_hashjoin', CASE WHEN prefer THEN 'off' ELSE hashjoin END, true)),
+                                     (set_config('enable_mergejoin', CASE WHEN prefer THEN 'off' ELSE mergejoin END, true))) v(x)) IS NULL;
+COMMENT ON FUNCTION rfm._index_joins(boolean, text, text) IS
+  'Internal: make a refresh''s joins of a few members with a big table use its indexes (hash and merge joins off), or restore the settings';
+
+-- The values of monetary or gap in bucket [b, b + 1) at a refresh under way, as a query with parameter $1 = b.
+-- A refresh that relabels some members (_rfm_cand): label_state's values (by its index) for the members whose
+-- facts are unchanged, _rfm_base's for those it recomputed. One that relabels everyone: _rfm_base's.
+CREATE FUNCTION rfm._bucket_values(s text, col text) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+  RETURN CASE WHEN to_regclass('pg_temp._rfm_cand') IS NOT NULL THEN
+                format('SELECT l.%2$I AS v FROM %1$I.label_state l
+                         WHERE l.%2$I >= $1 AND l.%2$I < $1 + 1
+                           AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)
+                        UNION ALL ', s, col) ELSE '' END
+         || format('SELECT b.%1$I AS v FROM _rfm_base b WHERE b.last_day IS NOT NULL AND b.%1$I >= $1 AND b.%1$I < $1 + 1', col);
+COMMENT ON FUNCTION rfm._bucket_values(text, text) IS
+  'Internal: query of the monetary or gap values of one hist bucket during a refresh (unchanged members from label_state, relabelled ones from _rfm_base)';
+
+-- Order statistics from a model's hist during a refresh: the value at each 0-based rank of dimension dim
+-- (ascending). Whole-valued dimensions (l, f) are their bucket; for m and g the values of the bucket are
+-- read in order (rfm._bucket_values).
+CREATE FUNCTION rfm._hist_nth(s text, dim "char", ranks bigint[]) RETURNS double precision[]
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  col text := CASE dim WHEN 'm' THEN 'monetary' WHEN 'g' THEN 'gap' END;
+  vals float8[] := array_fill(NULL::float8, ARRAY[cardinality(ranks)]);
+  v float8;
+  r record;
+BEGIN
+  FOR r IN EXECUTE format('SELECT k.i, h.bucket, (k.rank - (h.cum - h.n))::bigint AS off
+                             FROM unnest($2) WITH ORDINALITY k(rank, i)
+                             JOIN (SELECT bucket, n, sum(n) OVER (ORDER BY bucket) AS cum FROM %I.hist WHERE dim = $1) h
+                               ON k.rank >= h.cum - h.n AND k.rank < h.cum', s)
+             USING dim, ranks LOOP
+    IF col IS NULL THEN
+      vals[r.i] := r.bucket;
+    ELSE
+      EXECUTE format('SELECT v FROM (%s) x ORDER BY v OFFSET $2 LIMIT 1', rfm._bucket_values(s, col))
+        INTO v USING r.bucket, r.off;
+      vals[r.i] := v;
+    END IF;
+  END LOOP;
+  RETURN vals;
+END $$;
+COMMENT ON FUNCTION rfm._hist_nth(text, "char", bigint[]) IS
+  'Internal: order statistics of a model''s hist during a refresh (value at each 0-based rank)';
+
+-- Quantiles from a model's hist during a refresh, at probabilities probs among n members, computed as
+-- rfm.breaks and percentile_cont compute them (R type 7: h = p (n - 1), x[floor h] + (h - floor h)
+-- (x[ceil h] - x[floor h]), the same floating-point operations), so that they equal what a full refresh
+-- computes from every member. For dimension l they are quantiles of recency, as_of - last day.
+CREATE FUNCTION rfm._hist_quantiles(s text, dim "char", n bigint, probs double precision[], as_of date)
+  RETURNS double precision[]
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  h float8[] := ARRAY(SELECT p * (n - 1)::float8 FROM unnest(probs) WITH ORDINALITY u(p, i) ORDER BY i);
+  ranks bigint[] := '{}';
+  x float8[];
+  result float8[] := '{}';
+BEGIN
+  IF n < 1 THEN
+    RETURN NULL;
+  END IF;
+  FOR i IN 1 .. cardinality(h) LOOP
+    ranks := ranks || floor(h[i])::bigint || ceil(h[i])::bigint;
+  END LOOP;
+  IF dim = 'l' THEN
+    -- recency ascending is the last day descending
+    ranks := ARRAY(SELECT n - 1 - r FROM unnest(ranks) WITH ORDINALITY u(r, i) ORDER BY i);
+  END IF;
+  x := rfm._hist_nth(s, dim, ranks);
+  IF dim = 'l' THEN
+    x := ARRAY(SELECT (as_of - DATE '2000-01-01') - v FROM unnest(x) WITH ORDINALITY u(v, i) ORDER BY i);
+  END IF;
+  FOR i IN 1 .. cardinality(h) LOOP
+    result := result || (x[2 * i - 1] + (h[i] - floor(h[i])) * (x[2 * i] - x[2 * i - 1]));
+  END LOOP;
+  RETURN result;
+END $$;
+COMMENT ON FUNCTION rfm._hist_quantiles(text, "char", bigint, double precision[], date) IS
+  'Internal: quantiles (R type 7, as rfm.breaks) from a model''s hist during a refresh; of recency for dimension l';
+
+-- The sum of the k largest monetary values from a model's hist during a refresh: whole buckets from the top,
+-- then the largest values of the bucket where the k-th falls. Exact (numeric), as a full refresh sums them.
+CREATE FUNCTION rfm._hist_top(s text, k bigint) RETURNS numeric
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  whole numeric;
+  b record;
+  part numeric;
+BEGIN
+  EXECUTE format('SELECT coalesce(sum(total), 0) FROM (SELECT total, sum(n) OVER (ORDER BY bucket DESC) AS cum
+                                                         FROM %I.hist WHERE dim = ''m'') h WHERE cum <= $1', s)
+    INTO whole USING k;
+  EXECUTE format('SELECT bucket, $1 - (cum - n) AS rest FROM (SELECT bucket, n, sum(n) OVER (ORDER BY bucket DESC) AS cum
+                                                               FROM %I.hist WHERE dim = ''m'') h
+                   WHERE cum > $1 ORDER BY bucket DESC LIMIT 1', s)
+    INTO b USING k;
+  IF b.bucket IS NOT NULL AND b.rest > 0 THEN
+    EXECUTE format('SELECT sum(v::numeric) FROM (SELECT v FROM (%s) x ORDER BY v DESC LIMIT $2) t',
+                   rfm._bucket_values(s, 'monetary'))
+      INTO part USING b.bucket, b.rest;
+    whole := whole + part;
+  END IF;
+  RETURN whole;
+END $$;
+COMMENT ON FUNCTION rfm._hist_top(text, bigint) IS
+  'Internal: the exact sum of the k largest monetary values from a model''s hist during a refresh (top-20 % revenue share)';
+
+-- The members whose last purchase day may be on the other side of a threshold of recency than at the last
+-- refresh: the threshold was x_old days before old_as_of and is x_new days before as_of (a condition such as
+-- recency < x or recency <= x, i.e. last_day > as_of - x or >= as_of - x, flips only for the whole days
+-- between the two, both included). NULL when there is no such day; 'true' when a threshold is unknown.
+-- Thresholds beyond a million days are clamped (nobody's recency reaches them).
+CREATE FUNCTION rfm._day_range(old_as_of date, x_old double precision, as_of date, x_new double precision) RETURNS text
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  RETURN CASE WHEN x_old IS NULL OR x_new IS NULL THEN 'true'
+              WHEN old_as_of = as_of AND x_old = x_new THEN NULL
+              WHEN least(old_as_of - floor(least(greatest(x_old, -1e6), 1e6))::int,
+                         as_of - floor(least(greatest(x_new, -1e6), 1e6))::int)
+                   > greatest(old_as_of - ceil(least(greatest(x_old, -1e6), 1e6))::int,
+                              as_of - ceil(least(greatest(x_new, -1e6), 1e6))::int) THEN NULL
+              ELSE format('l.last_day BETWEEN %L AND %L',
+                          least(old_as_of - floor(least(greatest(x_old, -1e6), 1e6))::int,
+                                as_of - floor(least(greatest(x_new, -1e6), 1e6))::int),
+                          greatest(old_as_of - ceil(least(greatest(x_old, -1e6), 1e6))::int,
+                                   as_of - ceil(least(greatest(x_new, -1e6), 1e6))::int)) END;
+COMMENT ON FUNCTION rfm._day_range(date, double precision, date, double precision) IS
+  'Internal: the condition on label_state.last_day of the members a moving recency threshold may have crossed';
+
+-- The members whose value of col may be on the other side of a threshold than at the last refresh (a
+-- condition such as col > x or col >= x flips only for values between the old and the new threshold,
+-- both included). Integer columns (frequency) need a whole value in between; NULL when there is none,
+-- 'true' when a threshold is unknown.
+CREATE FUNCTION rfm._value_range(col text, x_old double precision, x_new double precision) RETURNS text
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3
+  RETURN CASE WHEN x_old IS NULL OR x_new IS NULL THEN 'true'
+              WHEN x_old = x_new THEN NULL
+              WHEN col = 'frequency' THEN
+                CASE WHEN ceil(least(x_old, x_new)) <= floor(greatest(x_old, x_new)) THEN
+                  format('l.frequency BETWEEN %s AND %s', ceil(least(x_old, x_new))::bigint, floor(greatest(x_old, x_new))::bigint) END
+              ELSE format('l.%I BETWEEN %L::float8 AND %L::float8', col, least(x_old, x_new), greatest(x_old, x_new)) END;
+COMMENT ON FUNCTION rfm._value_range(text, double precision, double precision) IS
+  'Internal: the condition on a label_state column of the members a moved threshold may have crossed';
+
 CREATE FUNCTION rfm.refresh(name text, as_of date DEFAULT current_date, "full" boolean DEFAULT false,
                             OUT members bigint, OUT rebuilt bigint, OUT changed bigint, OUT elapsed interval)
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $$
 DECLARE
   m rfm.model;
   s text := 'rfm_' || name;
@@ -549,6 +804,21 @@ DECLARE
   fit_g rfm.gamma_gamma;
   clv_sql text;
   score_sql text;
+  base_sql text;
+  hist_sql text;
+  params jsonb;
+  last_ref record;
+  fast boolean;
+  old_rel text;
+  sums record;
+  ranges text[];
+  probs float8[];
+  top20 numeric;
+  labels_differ text;
+  row_differs text;
+  bulk boolean;
+  hashjoin text := current_setting('enable_hashjoin');
+  mergejoin text := current_setting('enable_mergejoin');
   rid bigint;
   k record;
 BEGIN
@@ -560,9 +830,10 @@ BEGIN
   -- one refresh of a model at a time; a second one waits for the first to commit
   PERFORM pg_advisory_xact_lock(hashtext('rfm.refresh'), hashtext(name));
   m := rfm._model(name);
-  IF m.layout < 2 THEN
-    PERFORM rfm._progress(name, 'upgrading the model''s schema to the layout of rfm 1.1');
+  IF m.layout < 3 THEN
+    PERFORM rfm._progress(name, 'upgrading the model''s schema to the layout of rfm 1.2');
     PERFORM rfm._upgrade_model(m);
+    m := rfm._model(name);
   END IF;
 
   -- the source must still be there, with its columns
@@ -624,8 +895,29 @@ BEGIN
                          coalesce(m.options -> 'events' -> 'event_names', '{}'));
   END IF;
 
+  -- what the labels depend on besides the data; when it changed since the last refresh, everyone is relabelled
+  params := jsonb_build_object('options', m.options, 'segment_map',
+              (SELECT md5(string_agg(concat_ws(':', priority, segment, r_min, r_max, f_min, f_max, m_min, m_max), ','
+                                     ORDER BY priority))
+                 FROM rfm.segment_rule WHERE map = seg_map));
+  EXECUTE format($q$
+    SELECT r.refresh_id, r.as_of, r.params, r.fallback_cycle, r.value_reference,
+           (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'recency') AS rb,
+           (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'frequency') AS fb,
+           (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'monetary') AS mb
+      FROM %1$I.refreshes r ORDER BY r.as_of DESC, r.refresh_id DESC LIMIT 1$q$, s) INTO last_ref;
+
   -- 1. member states: all of them, or only the members touched since the last refresh
   rebuild_all := "full" OR m.needs_full;
+  -- The labels of a member without new orders change only when a cut point, a reference or a day they depend
+  -- on passes its values. Then a refresh relabels only the touched members, those whose next dated order or
+  -- NES stage has come, and those that a moved threshold may have crossed; the others keep their row of
+  -- label_state. Everyone is relabelled after a full rebuild, when the options or the segment map changed,
+  -- and when labels move for everyone with time or rank: a window, ntile scores, tiers (reviews), DCIU
+  -- (decaying intent), lifetime value.
+  fast := NOT rebuild_all AND last_ref.refresh_id IS NOT NULL AND last_ref.params = params AND win IS NULL
+          AND scoring <> 'ntile' AND tier_policy IS NULL AND ev.relation IS NULL AND NOT clv_on
+          AND (scoring = 'fixed' OR num_nulls(last_ref.rb, last_ref.fb, last_ref.mb) = 0);
   IF rebuild_all THEN
     PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text);
     EXECUTE format('DELETE FROM %I.changes', s);
@@ -657,69 +949,193 @@ BEGIN
   IF rebuild_all THEN
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
-  ELSE
-    DROP TABLE _rfm_touched;
   END IF;
 
-  -- 2. everyone with a purchase by as_of is labelled. One pass over the states computes everything that
-  -- needs them: R/F/M, NAPL, and the NES stage of repeat buyers (one-time buyers' NES depends on the
-  -- fallback cycle, known only after this pass).
-  EXECUTE format('CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS
-    SELECT member_id, rfm.recency(purchases, $1) AS recency,
-           rfm.frequency(purchases, $1, $2) AS frequency, rfm.monetary(purchases, $1, $2) AS monetary,
-           rfm.purchase_days(purchases, $1) AS days,
-           rfm.last_purchase(purchases, $1) - rfm.first_purchase(purchases, $1) AS span,
-           CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev,
-           rfm.napl(purchases, $1, $4) AS napl,
-           CASE WHEN rfm.purchase_days(purchases, $1) >= 2 THEN rfm.nes(purchases, $1, 1, $5, $6) END AS repeat_nes,
-           CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st,
-           CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score,
-           CASE WHEN $12 THEN rfm.btyd(purchases, $1, $13) END AS btyd
-      FROM %I.members WHERE rfm.last_purchase(purchases, $1) IS NOT NULL', s)
+  -- 2. the facts and stages of the members to label, from their states: everyone's, or (fast) those of the
+  -- touched members and of those whose next dated order or NES stage has come (label_state.recheck)
+  PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
+  IF fast THEN
+    EXECUTE format('CREATE TEMP TABLE _rfm_cand ON COMMIT DROP AS
+                      SELECT member_id FROM _rfm_touched UNION SELECT member_id FROM %I.label_state WHERE recheck <= $1', s)
+      USING as_of;
+    ALTER TABLE _rfm_cand ADD PRIMARY KEY (member_id);
+    ANALYZE _rfm_cand;
+  END IF;
+  -- members without a purchase by as_of (only orders dated later) are kept, unlabelled, for their recheck day
+  base_sql := format($q$
+    SELECT member_id, last_day,
+           CASE WHEN last_day IS NOT NULL THEN frequency END AS frequency,
+           CASE WHEN last_day IS NOT NULL THEN monetary END AS monetary, days,
+           CASE WHEN days >= 2 THEN (last_day - first_day)::float8 / (days - 1) END AS gap,
+           CASE WHEN last_day IS NOT NULL THEN since_prev END AS since_prev, napl,
+           CASE WHEN days >= 2 THEN any_nes END AS repeat_nes, recheck, tier_st, dciu_score, btyd
+      FROM (SELECT member_id, rfm.last_purchase(purchases, $1) AS last_day, rfm.first_purchase(purchases, $1) AS first_day,
+                   rfm.frequency(purchases, $1, $2) AS frequency, rfm.monetary(purchases, $1, $2) AS monetary,
+                   rfm.purchase_days(purchases, $1) AS days,
+                   CASE WHEN $3 IS NULL THEN 0 ELSE rfm.monetary(purchases, $1, $3) END AS since_prev,
+                   rfm.napl(purchases, $1, $4) AS napl, rfm.nes(purchases, $1, 1, $5, $6) AS any_nes,
+                   rfm._recheck(purchases, $1, 1, $5, $6) AS recheck,
+                   CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st,
+                   CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score,
+                   CASE WHEN $12 THEN rfm.btyd(purchases, $1, $13) END AS btyd
+              FROM %I.members WHERE purchases IS NOT NULL /* which */) b$q$, s);
+  EXECUTE 'CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS '
+          || replace(base_sql, '/* which */', CASE WHEN fast THEN 'AND member_id IN (SELECT member_id FROM _rfm_cand)' ELSE '' END)
     USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w,
           clv_on, clv_unit;
-  GET DIAGNOSTICS members = ROW_COUNT;
-  PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
-  IF fallback IS NULL THEN
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY span::float8 / (days - 1)) INTO fallback
-      FROM _rfm_base WHERE days >= 2;
-    fallback := coalesce(fallback, 30);
+
+  -- 3. hist: the distribution of last day, frequency, monetary and repeat buyers' gap over the labelled
+  -- members, from which the references, cut points and the top-20 % revenue are read. Kept: the candidates'
+  -- old facts out, their new ones in; or rebuilt.
+  hist_sql := 'SELECT h.dim, h.bucket, h.total FROM %s x,
+                 LATERAL (VALUES (''l''::"char", (x.last_day - DATE ''2000-01-01'')::float8, NULL::numeric),
+                                 (''f'', x.frequency::float8, NULL), (''m'', floor(x.monetary), x.monetary::numeric),
+                                 (''g'', floor(x.gap), NULL)) h(dim, bucket, total)
+                WHERE x.last_day IS NOT NULL AND h.bucket IS NOT NULL';
+  IF fast THEN
+    EXECUTE format('CREATE TEMP TABLE _rfm_hist ON COMMIT DROP AS
+                      SELECT dim, bucket, sum(n)::bigint AS n, sum(total) AS total
+                        FROM (SELECT dim, bucket, n, total FROM %1$I.hist
+                              UNION ALL SELECT o.dim, o.bucket, -1, -o.total FROM (%2$s) o
+                              UNION ALL SELECT b.dim, b.bucket, 1, b.total FROM (%3$s) b) u
+                       GROUP BY dim, bucket HAVING sum(n) <> 0;
+                    TRUNCATE %1$I.hist;
+                    INSERT INTO %1$I.hist SELECT * FROM _rfm_hist ORDER BY dim, bucket',
+                   s, format(hist_sql, format('(SELECT l.* FROM %I.label_state l JOIN _rfm_cand USING (member_id))', s)),
+                   format(hist_sql, '_rfm_base'));
+    DROP TABLE _rfm_hist;
+  ELSE
+    EXECUTE format('TRUNCATE %1$I.hist;
+                    INSERT INTO %1$I.hist
+                    SELECT dim, bucket, n, total FROM (
+                      SELECT CASE WHEN GROUPING(last_day) = 0 THEN ''l'' WHEN GROUPING(frequency) = 0 THEN ''f''
+                                  WHEN GROUPING(floor(monetary)) = 0 THEN ''m'' ELSE ''g'' END::"char" AS dim,
+                             coalesce((last_day - DATE ''2000-01-01'')::float8, frequency::float8, floor(monetary), floor(gap)) AS bucket,
+                             count(*) AS n,
+                             CASE WHEN GROUPING(floor(monetary)) = 0 THEN sum(monetary::numeric) END AS total
+                        FROM _rfm_base WHERE last_day IS NOT NULL
+                       GROUP BY GROUPING SETS ((last_day), (frequency), (floor(monetary)), (floor(gap)))) g
+                     WHERE bucket IS NOT NULL ORDER BY dim, bucket', s);
   END IF;
-  SELECT avg(recency), avg(frequency), avg(monetary), sum(monetary) INTO ref_r, ref_f, ref_m, revenue FROM _rfm_base;
+  PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+  EXECUTE format('SELECT coalesce(sum(n) FILTER (WHERE dim = ''l''), 0)::bigint AS n,
+                         sum(bucket::numeric * n) FILTER (WHERE dim = ''l'') AS sum_day,
+                         sum(bucket::numeric * n) FILTER (WHERE dim = ''f'') AS sum_f,
+                         sum(total) FILTER (WHERE dim = ''m'') AS sum_m,
+                         coalesce(sum(n) FILTER (WHERE dim = ''g''), 0)::bigint AS n_repeat
+                    FROM %I.hist', s) INTO sums;
+  members := sums.n;
+  PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
+
+  -- 4. references, cut points, fallback cycle, top-20 % revenue: (fast) from hist, or from every member
+  ref_r := ((sums.n * (as_of - DATE '2000-01-01') - sums.sum_day) / nullif(sums.n, 0))::float8;
+  ref_f := (sums.sum_f / nullif(sums.n, 0))::float8;
+  ref_m := (sums.sum_m / nullif(sums.n, 0))::float8;
+  revenue := sums.sum_m::float8;
+  IF fast THEN
+    IF jsonb_typeof(vref) = 'string' AND vref #>> '{}' = 'median' THEN
+      ref_r := (rfm._hist_quantiles(s, 'l', sums.n, '{0.5}', as_of))[1];
+      ref_f := (rfm._hist_quantiles(s, 'f', sums.n, '{0.5}', as_of))[1];
+      ref_m := (rfm._hist_quantiles(s, 'm', sums.n, '{0.5}', as_of))[1];
+    END IF;
+    IF scoring = 'quantile' THEN
+      probs := ARRAY(SELECT g::float8 / bins::float8 FROM generate_series(1, bins - 1) g);
+      rb := rfm._hist_quantiles(s, 'l', sums.n, probs, as_of);
+      fb := rfm._hist_quantiles(s, 'f', sums.n, probs, as_of);
+      mb := rfm._hist_quantiles(s, 'm', sums.n, probs, as_of);
+    END IF;
+    IF fallback IS NULL THEN
+      fallback := coalesce((rfm._hist_quantiles(s, 'g', sums.n_repeat, '{0.5}', as_of))[1], 30);
+    END IF;
+  ELSE
+    IF jsonb_typeof(vref) = 'string' AND vref #>> '{}' = 'median' THEN
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY as_of - last_day), percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency),
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) INTO ref_r, ref_f, ref_m
+        FROM _rfm_base WHERE last_day IS NOT NULL;
+    END IF;
+    IF scoring = 'quantile' THEN
+      SELECT rfm.breaks(as_of - last_day, bins), rfm.breaks(frequency, bins), rfm.breaks(monetary, bins)
+        INTO rb, fb, mb FROM _rfm_base WHERE last_day IS NOT NULL;
+    END IF;
+    IF fallback IS NULL THEN
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) INTO fallback FROM _rfm_base WHERE gap IS NOT NULL;
+      fallback := coalesce(fallback, 30);
+    END IF;
+  END IF;
+  top20 := rfm._hist_top(s, ceil(0.2 * sums.n)::bigint);
   IF jsonb_typeof(vref) = 'object' THEN
     ref_r := (vref ->> 'recency')::float8; ref_f := (vref ->> 'frequency')::float8; ref_m := (vref ->> 'monetary')::float8;
-  ELSIF vref #>> '{}' = 'median' THEN
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recency), percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) INTO ref_r, ref_f, ref_m FROM _rfm_base;
   END IF;
-  IF scoring = 'quantile' THEN
-    SELECT rfm.breaks(recency, bins), rfm.breaks(frequency, bins), rfm.breaks(monetary, bins)
-      INTO rb, fb, mb FROM _rfm_base;
-  ELSIF scoring = 'fixed' THEN
+  IF scoring = 'fixed' THEN
     rb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'r_breaks'))::float8);
     fb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'f_breaks'))::float8);
     mb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'm_breaks'))::float8);
   END IF;
+
+  -- 5. (fast) the members whose values a moved threshold may have crossed: recency cut points, the recency
+  -- reference, the start of the NAPL window and one-time buyers' NES thresholds (on the last day);
+  -- frequency and monetary cut points and references. They are labelled too, from their states.
+  IF fast THEN
+    ranges := ARRAY[
+      rfm._day_range(last_ref.as_of, (last_ref.value_reference ->> 'recency')::float8, as_of, ref_r),
+      rfm._value_range('frequency', (last_ref.value_reference ->> 'frequency')::float8, ref_f),
+      rfm._value_range('monetary', (last_ref.value_reference ->> 'monetary')::float8, ref_m),
+      CASE WHEN last_ref.as_of < as_of THEN
+        format('l.last_day BETWEEN %L AND %L', (last_ref.as_of::timestamp - napl_w)::date, (as_of::timestamp - napl_w)::date + 1) END];
+    FOR i IN 1 .. greatest(cardinality(rb), cardinality(last_ref.rb)) LOOP
+      ranges := ranges || rfm._day_range(last_ref.as_of, last_ref.rb[i], as_of, rb[i])
+                       || rfm._value_range('frequency', last_ref.fb[i], fb[i])
+                       || rfm._value_range('monetary', last_ref.mb[i], mb[i]);
+    END LOOP;
+    FOR i IN 1 .. 3 LOOP
+      ranges := ranges || ('l.days = 1 AND ' || rfm._day_range(last_ref.as_of, nes_mult[i] * last_ref.fallback_cycle, as_of,
+                                                                nes_mult[i] * fallback));
+    END LOOP;
+    ranges := ARRAY(SELECT '(' || r || ')' FROM unnest(ranges) r WHERE r IS NOT NULL);
+    RAISE DEBUG 'rfm.refresh(%): also relabelling the members where %', name, coalesce(array_to_string(ranges, ' OR '), 'nothing');
+    PERFORM rfm._index_joins(true, hashjoin, mergejoin);
+    IF cardinality(ranges) > 0 THEN
+      EXECUTE format('CREATE TEMP TABLE _rfm_crossed ON COMMIT DROP AS
+                        SELECT l.member_id FROM %I.label_state l
+                         WHERE l.last_day IS NOT NULL AND (%s)
+                           AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)',
+                     s, array_to_string(ranges, ' OR '));
+      INSERT INTO _rfm_cand SELECT member_id FROM _rfm_crossed;
+      EXECUTE 'INSERT INTO _rfm_base '
+              || replace(base_sql, '/* which */', 'AND member_id IN (SELECT member_id FROM _rfm_crossed)')
+        USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w,
+              clv_on, clv_unit;
+      DROP TABLE _rfm_crossed;
+    END IF;
+    ANALYZE _rfm_cand;
+    EXECUTE format('CREATE TEMP TABLE _rfm_old ON COMMIT DROP AS
+                      SELECT l.* FROM %I.label_state l JOIN _rfm_cand USING (member_id)', s);
+    ANALYZE _rfm_old;
+    PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+  END IF;
+  ANALYZE _rfm_base;
+
   IF clv_on THEN
     -- lifetime value: the purchase and spend models fitted on everyone's repeat-buying summary at as_of. A fit
     -- that fails leaves the CLV columns NULL for this refresh (with a WARNING), not the refresh failed.
     PERFORM rfm._progress(name, 'fitting the lifetime value models');
     BEGIN
       IF clv_pnbd THEN
-        fit_p := (SELECT rfm.pnbd_fit((btyd).x, (btyd).t_x, (btyd).t) FROM _rfm_base);
+        fit_p := (SELECT rfm.pnbd_fit((btyd).x, (btyd).t_x, (btyd).t) FROM _rfm_base WHERE last_day IS NOT NULL);
       ELSE
-        fit_b := (SELECT rfm.bgnbd_fit((btyd).x, (btyd).t_x, (btyd).t) FROM _rfm_base);
+        fit_b := (SELECT rfm.bgnbd_fit((btyd).x, (btyd).t_x, (btyd).t) FROM _rfm_base WHERE last_day IS NOT NULL);
       END IF;
       -- Gamma-Gamma needs positive spends: repeat buyers whose mean repeat spend is not positive (refunds, free
       -- orders) are left out of its fit, as lifetimes does, and get no clv
-      fit_g := (SELECT rfm.gamma_gamma_fit((btyd).x, (btyd).monetary) FILTER (WHERE (btyd).monetary > 0) FROM _rfm_base);
+      fit_g := (SELECT rfm.gamma_gamma_fit((btyd).x, (btyd).monetary) FILTER (WHERE (btyd).monetary > 0)
+                  FROM _rfm_base WHERE last_day IS NOT NULL);
       -- every member's predictions, here too: extreme parameters can make a prediction fail
       EXECUTE format('CREATE TEMP TABLE _rfm_clv ON COMMIT DROP AS
         SELECT member_id, rfm.p_alive(%1$s, (btyd).x, (btyd).t_x, (btyd).t) AS p_alive,
                rfm.expected_purchases(%1$s, $3, (btyd).x, (btyd).t_x, (btyd).t) AS expected_purchases,
                CASE WHEN (btyd).x = 0 OR (btyd).monetary > 0
                     THEN rfm.clv(%1$s, $4, (btyd).x, (btyd).t_x, (btyd).t, coalesce((btyd).monetary, 0), $3, $5) END AS clv
-          FROM _rfm_base', CASE WHEN clv_pnbd THEN '$2' ELSE '$1' END)
+          FROM _rfm_base WHERE last_day IS NOT NULL', CASE WHEN clv_pnbd THEN '$2' ELSE '$1' END)
         USING fit_b, fit_p, clv_h, fit_g, clv_d;
     EXCEPTION WHEN OTHERS THEN
       RAISE WARNING 'rfm.refresh(%): no lifetime value at %: %', name, as_of, SQLERRM
@@ -745,6 +1161,9 @@ BEGIN
     SELECT rfm.dciu_lift_agg(coalesce(rfm.dciu(c.cal_score, dciu_cuts), 'U'), c.cal_bought, c.cal_revenue) INTO lift FROM _rfm_cal c;
     DROP TABLE _rfm_cal;
   END IF;
+
+  -- 6. the new labels, beside the last refresh's of the same members (label_state: all of it, or the
+  -- candidates' rows); changed = entered, exited or any label differs
   IF scoring = 'ntile' THEN
     -- equal-count bins; ties broken by member id, so the result is deterministic
     score_sql := 'ntile($6) OVER (ORDER BY recency DESC, member_id) AS r_score,
@@ -754,170 +1173,297 @@ BEGIN
     score_sql := 'rfm.score(recency, $3, true) AS r_score, rfm.score(frequency, $4) AS f_score,
                   rfm.score(monetary, $5) AS m_score';
   END IF;
+  -- a member's labels changed: it entered, it exited, or a label differs (n: new row, o: old row)
+  labels_differ := '((o.last_day IS NOT NULL) <> (n.last_day IS NOT NULL)
+                     OR (n.last_day IS NOT NULL
+                         AND (n.r_score, n.f_score, n.m_score, n.segment, n.value_segment, n.napl, n.nes, n.dciu, n.tier)
+                             IS DISTINCT FROM
+                             (o.r_score, o.f_score, o.m_score, o.segment, o.value_segment, o.napl, o.nes, o.dciu, o.tier)))';
+  -- a member's row of label_state must be written: anything in it differs (labels included)
+  row_differs := '((o.frequency, o.monetary, o.r_score, o.f_score, o.m_score, o.segment, o.value_segment, o.napl, o.nes,
+                    o.dciu, o.tier, o.p_alive, o.expected_purchases, o.clv, o.last_day, o.days, o.gap, o.since_prev, o.recheck)
+                   IS DISTINCT FROM
+                   (n.frequency, n.monetary, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment, n.napl, n.nes,
+                    n.dciu, n.tier, n.p_alive, n.expected_purchases, n.clv, n.last_day, n.days, n.gap, n.since_prev, n.recheck))';
   clv_sql := CASE WHEN to_regclass('pg_temp._rfm_clv') IS NULL THEN
                    'NULL::float8 AS p_alive, NULL::float8 AS expected_purchases, NULL::float8 AS clv'
                  ELSE 'c.p_alive, c.expected_purchases, c.clv' END;
-  EXECUTE format('CREATE TEMP TABLE _rfm_new ON COMMIT DROP AS
-    SELECT member_id, $1::date AS as_of, recency, frequency, monetary, r_score, f_score, m_score,
+  EXECUTE format('CREATE TEMP TABLE _rfm_lab ON COMMIT DROP AS
+    SELECT member_id, frequency, monetary, r_score, f_score, m_score,
            rfm.segment(r_score, f_score, m_score, $7) AS segment,
            rfm.value_segment(recency < $8, frequency >= $9, monetary >= $10) AS value_segment,
            napl,
            coalesce(repeat_nes, CASE WHEN recency <= $12 * $11 THEN ''N'' WHEN recency <= $13 * $11 THEN ''S1''
                                      WHEN recency <= $14 * $11 THEN ''S2'' ELSE ''S3'' END::rfm.nes_stage) AS nes,
            CASE WHEN $15 THEN coalesce(rfm.dciu(dciu_score, $16), ''U'')::text END AS dciu, (tier_st).tier AS tier,
-           %s, since_prev
-      FROM (SELECT b.*, %s FROM _rfm_base b) x %s', clv_sql, score_sql,
+           %s, last_day, days, gap, since_prev, recheck
+      FROM (SELECT b.*, %s FROM (SELECT *, $1 - last_day AS recency FROM _rfm_base WHERE last_day IS NOT NULL) b) x %s
+    UNION ALL
+    SELECT member_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           NULL, NULL, NULL, NULL, NULL, NULL, NULL, recheck
+      FROM _rfm_base WHERE last_day IS NULL', clv_sql, score_sql,
       CASE WHEN to_regclass('pg_temp._rfm_clv') IS NOT NULL THEN 'LEFT JOIN _rfm_clv c USING (member_id)' ELSE '' END)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
           ev.relation IS NOT NULL, dciu_cuts;
-  ANALYZE _rfm_new;
-
-  -- 3. history: members whose labels differ from the last refresh's (the labels table holds them, as do
-  -- the open history rows)
-  PERFORM rfm._progress(name, 'recording label changes');
-  EXECUTE format('CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
-    SELECT coalesce(n.member_id, h.member_id) AS member_id, n.member_id IS NOT NULL AS present
-      FROM _rfm_new n FULL JOIN %I.labels h ON h.member_id = n.member_id
-     WHERE h.member_id IS NULL OR n.member_id IS NULL
-        OR (n.r_score, n.f_score, n.m_score, n.segment, n.value_segment, n.napl, n.nes, n.dciu, n.tier)
-           IS DISTINCT FROM (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)', s);
-  GET DIAGNOSTICS changed = ROW_COUNT;
+  old_rel := CASE WHEN fast THEN '_rfm_old' ELSE format('%I.label_state', s) END;
+  ANALYZE _rfm_lab;
+  -- the rows of label_state to write: members whose labels changed (entered, exited, or any label differs),
+  -- whose facts changed, new rows, rows whose state is gone
+  EXECUTE format($q$
+    CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
+    SELECT coalesce(n.member_id, o.member_id) AS member_id, o.member_id IS NOT NULL AS had_row,
+           n.member_id IS NOT NULL AS has_state, o.last_day IS NOT NULL AS was, n.last_day IS NOT NULL AS is_now,
+           %2$s AS changed, n.frequency, n.monetary, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment,
+           n.napl, n.nes, n.dciu, n.tier, n.p_alive, n.expected_purchases, n.clv, n.last_day, n.days, n.gap,
+           n.since_prev, n.recheck, o.since AS o_since, o.segment AS o_segment, o.value_segment AS o_value_segment,
+           o.napl AS o_napl, o.nes AS o_nes, o.dciu AS o_dciu, o.tier AS o_tier
+      FROM _rfm_lab n FULL JOIN %1$s o ON o.member_id = n.member_id
+     WHERE n.member_id IS NULL OR o.member_id IS NULL OR %3$s$q$, old_rel, labels_differ, row_differs);
+  SELECT count(*) INTO changed FROM _rfm_changed c WHERE c.changed;
   ANALYZE _rfm_changed;
 
-  -- 4. every (previous labels, new labels) combination with its members and their spend in between: the
-  -- source of the flow and of the KPIs that compare two refreshes. When the last refresh is the previous
-  -- one, its labels are the labels table and only the changed members can have moved: the others count
-  -- as staying where they are. A refresh that replaces that day's compares with the one before, from the
-  -- history.
-  IF last_as_of < as_of THEN
+  -- 7. the flow from the refresh before as_of to this one, per dimension: every member's (previous label, new
+  -- label) with its spend in between. When the last refresh is the previous one, the members whose labels did
+  -- not change stay where they were, and (fast) those not labelled here stay where label_totals counts them,
+  -- having spent nothing since. A refresh that replaces the last one (same day) compares with the refresh
+  -- before, from the history: everyone (all relabelled), or (fast) the last flow with the candidates' old part
+  -- taken out and their new part put in.
+  IF last_as_of < as_of OR last_as_of IS NULL THEN
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
-      SELECT was, is_now, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes, f_tier, t_tier,
+      SELECT p_present, t_present, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes, f_tier, t_tier,
              f_dciu, t_dciu, sum(members) AS members, sum(revenue) AS revenue
-        FROM (SELECT true AS was, true AS is_now, n.segment AS f_segment, n.segment AS t_segment,
+        FROM (SELECT true AS p_present, true AS t_present, n.segment AS f_segment, n.segment AS t_segment,
                      n.value_segment AS f_value, n.value_segment AS t_value, n.napl AS f_napl, n.napl AS t_napl,
-                     n.nes AS f_nes, n.nes AS t_nes, n.tier AS f_tier, n.tier AS t_tier, n.dciu AS f_dciu, n.dciu AS t_dciu,
-                     count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
-                FROM _rfm_new n WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = n.member_id)
-               GROUP BY 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+                     n.nes AS f_nes, n.nes AS t_nes, n.tier AS f_tier, n.tier AS t_tier, n.dciu AS f_dciu,
+                     n.dciu AS t_dciu, 1 AS members, n.since_prev AS revenue
+                FROM _rfm_lab n
+               WHERE n.last_day IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = n.member_id AND c.changed)
               UNION ALL
-              SELECT p.member_id IS NOT NULL, n.member_id IS NOT NULL, p.segment, n.segment, p.value_segment,
-                     n.value_segment, p.napl, n.napl, p.nes, n.nes, p.tier, n.tier, p.dciu, n.dciu,
-                     count(*), coalesce(sum(n.since_prev), 0)
-                FROM _rfm_changed c LEFT JOIN %1$I.labels p ON p.member_id = c.member_id
-                     LEFT JOIN _rfm_new n ON n.member_id = c.member_id
-               GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14) u
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s);
-  ELSE
+              SELECT c.was, c.is_now, c.o_segment, c.segment, c.o_value_segment, c.value_segment, c.o_napl, c.napl,
+                     c.o_nes, c.nes, c.o_tier, c.tier, c.o_dciu, c.dciu, 1, CASE WHEN c.is_now THEN c.since_prev ELSE 0 END
+                FROM _rfm_changed c WHERE c.changed
+              %1$s) u
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$,
+      CASE WHEN fast THEN format($u$
+              UNION ALL
+              SELECT true, true, segment, segment, value_segment, value_segment, napl, napl, nes, nes, tier, tier,
+                     dciu, dciu, members, 0
+                FROM %I.label_totals
+              UNION ALL
+              SELECT true, true, o.segment, o.segment, o.value_segment, o.value_segment, o.napl, o.napl, o.nes, o.nes,
+                     o.tier, o.tier, o.dciu, o.dciu, -1, 0
+                FROM _rfm_old o WHERE o.last_day IS NOT NULL$u$, s) ELSE '' END);
+  ELSIF NOT fast THEN
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
-      SELECT p.member_id IS NOT NULL AS was, n.member_id IS NOT NULL AS is_now,
+      SELECT p.member_id IS NOT NULL AS p_present, n.member_id IS NOT NULL AS t_present,
              p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
              p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes, p.tier AS f_tier, n.tier AS t_tier,
              p.dciu AS f_dciu, n.dciu AS t_dciu, count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
         FROM (SELECT member_id, segment, value_segment, napl, nes, tier, dciu FROM %I.label_history
                WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)) p
-        FULL JOIN _rfm_new n ON n.member_id = p.member_id
+        FULL JOIN (SELECT * FROM _rfm_lab WHERE last_day IS NOT NULL) n ON n.member_id = p.member_id
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s)
+      USING prev_as_of;
+  ELSE
+    EXECUTE format($q$
+      CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
+      SELECT p.member_id IS NOT NULL AS p_present, x.t_present, p.segment AS f_segment, x.segment AS t_segment,
+             p.value_segment AS f_value, x.value_segment AS t_value, p.napl AS f_napl, x.napl AS t_napl,
+             p.nes AS f_nes, x.nes AS t_nes, p.tier AS f_tier, x.tier AS t_tier, p.dciu AS f_dciu, x.dciu AS t_dciu,
+             sum(x.sign) AS members, sum(x.revenue) AS revenue
+        FROM (SELECT c.member_id, -1 AS sign, o.last_day IS NOT NULL AS t_present, o.segment, o.value_segment, o.napl,
+                     o.nes, o.tier, o.dciu, CASE WHEN o.last_day IS NOT NULL THEN -o.since_prev ELSE 0 END AS revenue
+                FROM _rfm_cand c LEFT JOIN _rfm_old o USING (member_id)
+              UNION ALL
+              SELECT c.member_id, 1, n.last_day IS NOT NULL, n.segment, n.value_segment, n.napl, n.nes, n.tier, n.dciu,
+                     CASE WHEN n.last_day IS NOT NULL THEN n.since_prev ELSE 0 END
+                FROM _rfm_cand c LEFT JOIN _rfm_lab n USING (member_id)) x
+        LEFT JOIN %I.label_history p
+          ON p.member_id = x.member_id AND $1 IS NOT NULL AND p.valid_from <= $1 AND (p.valid_to IS NULL OR p.valid_to > $1)
+       WHERE p.member_id IS NOT NULL OR x.t_present
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s)
       USING prev_as_of;
   END IF;
+  EXECUTE format($q$
+    CREATE TEMP TABLE _rfm_trans ON COMMIT DROP AS
+    SELECT dimension, from_label, to_label, sum(members)::bigint AS members, sum(revenue) AS revenue
+      FROM (SELECT d.dimension, d.from_label, d.to_label, mv.members, mv.revenue
+              FROM _rfm_moves mv,
+                   LATERAL (VALUES ('segment', mv.f_segment, mv.t_segment), ('value_segment', mv.f_value, mv.t_value),
+                                   ('napl', mv.f_napl::text, mv.t_napl::text), ('nes', mv.f_nes::text, mv.t_nes::text),
+                                   ('tier', mv.f_tier, mv.t_tier), ('dciu', mv.f_dciu, mv.t_dciu)) v(dimension, f, t),
+                   LATERAL (SELECT v.dimension, CASE WHEN mv.p_present THEN coalesce(v.f, '(none)') ELSE '(entered)' END,
+                                   CASE WHEN mv.t_present THEN coalesce(v.t, '(none)') ELSE '(exited)' END) d(dimension, from_label, to_label)
+             WHERE (v.dimension <> 'tier' OR $1 IS NOT NULL) AND (v.dimension <> 'dciu' OR $2)
+            UNION ALL
+            SELECT dimension, from_label, to_label, members, revenue FROM %1$I.transitions
+             WHERE $3 AND refresh_id = $4) u
+     GROUP BY 1, 2, 3 HAVING sum(members) <> 0$q$, s)
+    USING tier_policy, ev.relation IS NOT NULL, fast AND last_as_of = as_of, last_ref.refresh_id;
 
-  -- the history proper: a changed member's open row is closed at as_of, or replaced if it was opened at
-  -- as_of (a refresh on the day of the last one replaces that refresh)
+  -- 8. history: a changed member's open row is closed at as_of, or replaced if it was opened at as_of (a refresh
+  -- on the day of the last one replaces that refresh)
+  PERFORM rfm._progress(name, format('recording %s label changes', changed));
+  PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
   IF as_of = last_as_of THEN
     EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.dciu_lifts WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
     EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
-                     WHERE h.member_id = c.member_id AND h.valid_to IS NULL AND h.valid_from = $1', s) USING as_of;
+                     WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1', s)
+      USING as_of;
   END IF;
   EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
-                   WHERE h.member_id = c.member_id AND h.valid_to IS NULL', s) USING as_of;
+                   WHERE c.changed AND c.was AND c.o_since < $1 AND h.member_id = c.member_id AND h.valid_from = c.o_since', s)
+    USING as_of;
+  PERFORM rfm._index_joins(false, hashjoin, mergejoin);
   -- sorted by member id, so that index insertions are sequential
   EXECUTE format('INSERT INTO %1$I.label_history
-                    SELECT n.member_id, $1, NULL, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment,
-                           n.napl, n.nes, n.dciu, n.tier
-                      FROM _rfm_new n JOIN _rfm_changed c ON c.member_id = n.member_id ORDER BY n.member_id', s) USING as_of;
+                    SELECT member_id, $1, NULL, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
+                      FROM _rfm_changed WHERE changed AND is_now ORDER BY member_id', s) USING as_of;
 
-  -- 5. the refresh, its KPIs, cut points and transitions
+  -- 9. label_totals (the members and sums per label combination: the candidates' old rows out, their new ones
+  -- in; or counted again) and label_state: rows whose state is gone deleted, rows that differ updated (`since`,
+  -- the start of their history row, is as_of if a label changed), new rows inserted
+  PERFORM rfm._progress(name, 'writing labels');
+  EXECUTE format($q$
+    CREATE TEMP TABLE _rfm_totals ON COMMIT DROP AS
+    SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, sum(members)::bigint AS members,
+           sum(sum_day) AS sum_day, sum(sum_frequency) AS sum_frequency, sum(sum_monetary) AS sum_monetary
+      FROM (SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, 1 AS members,
+                   last_day - DATE '2000-01-01' AS sum_day, frequency AS sum_frequency, monetary::numeric AS sum_monetary
+              FROM _rfm_lab WHERE last_day IS NOT NULL
+            %2$s) u
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(members) <> 0;
+    TRUNCATE %1$I.label_totals;
+    INSERT INTO %1$I.label_totals SELECT * FROM _rfm_totals$q$, s,
+    CASE WHEN fast THEN format($u$
+            UNION ALL
+            SELECT * FROM %I.label_totals
+            UNION ALL
+            SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, -1,
+                   -(last_day - DATE '2000-01-01'), -frequency, -monetary::numeric
+              FROM _rfm_old WHERE last_day IS NOT NULL$u$, s) ELSE '' END);
+  DROP TABLE _rfm_totals;
+  -- label_state: when most of it is written (a new model, lifetime values that move for everyone) it is
+  -- rewritten as a bulk load, its indexes built afterwards; otherwise row by row
+  EXECUTE format('SELECT count(*) FILTER (WHERE has_state) > 0.25 * greatest((SELECT count(*) FROM %I.label_state), 1)
+                    FROM _rfm_changed', s) INTO bulk;
+  IF bulk THEN
+    EXECUTE format($q$
+      CREATE TEMP TABLE _rfm_rows ON COMMIT DROP AS
+      SELECT l.* FROM %1$I.label_state l WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = l.member_id)
+      UNION ALL
+      SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier,
+             p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
+             CASE WHEN NOT changed THEN o_since WHEN last_day IS NOT NULL THEN $1 END
+        FROM _rfm_changed WHERE has_state;
+      TRUNCATE %1$I.label_state$q$, s)
+      USING as_of;
+    PERFORM rfm._label_state_indexes(s, false);
+    EXECUTE format('INSERT INTO %I.label_state SELECT * FROM _rfm_rows ORDER BY member_id', s);
+    PERFORM rfm._label_state_indexes(s, true);
+    DROP TABLE _rfm_rows;
+  ELSE
+    PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
+    EXECUTE format('DELETE FROM %I.label_state l USING _rfm_changed c WHERE c.member_id = l.member_id AND NOT c.has_state', s);
+    EXECUTE format($q$
+      UPDATE %1$I.label_state o SET
+        frequency = n.frequency, monetary = n.monetary, r_score = n.r_score, f_score = n.f_score, m_score = n.m_score,
+        segment = n.segment, value_segment = n.value_segment, napl = n.napl, nes = n.nes, dciu = n.dciu, tier = n.tier,
+        p_alive = n.p_alive, expected_purchases = n.expected_purchases, clv = n.clv, last_day = n.last_day,
+        days = n.days, gap = n.gap, since_prev = n.since_prev, recheck = n.recheck,
+        since = CASE WHEN NOT n.changed THEN o.since WHEN n.last_day IS NOT NULL THEN $1 END
+        FROM _rfm_changed n
+       WHERE n.had_row AND n.has_state AND o.member_id = n.member_id;
+      INSERT INTO %1$I.label_state
+      SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier,
+             p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
+             CASE WHEN last_day IS NOT NULL THEN $1 END
+        FROM _rfm_changed WHERE NOT had_row AND has_state ORDER BY member_id$q$, s)
+      USING as_of;
+    IF fast AND last_as_of < as_of THEN
+      -- the spend since the previous refresh of the members not labelled here is nothing
+      EXECUTE format('UPDATE %I.label_state l SET since_prev = 0
+                       WHERE l.since_prev <> 0 AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)', s);
+    END IF;
+    PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+  END IF;
+
+  -- 10. the refresh, its KPIs (from the NAPL flow), cut points (members per score from label_totals), transitions
   EXECUTE format($q$
     INSERT INTO %1$I.refreshes (as_of, full_rebuild, started, finished, members, rebuilt, changed, fallback_cycle,
                                 value_reference, revenue, active_rate, repurchase_rate, churn_rate, n_to_a_rate,
-                                p_to_a_rate, top20_revenue_share, dciu_cuts, bgnbd, pnbd, gamma_gamma)
+                                p_to_a_rate, top20_revenue_share, dciu_cuts, bgnbd, pnbd, gamma_gamma, params,
+                                relabelled)
     SELECT $1, $2, $3, clock_timestamp(), $4, $5, $6, $7,
            jsonb_build_object('recency', $8, 'frequency', $9, 'monetary', $10),
            $11,
-           coalesce(sum(members) FILTER (WHERE t_napl IN ('N', 'A')), 0)
-             / nullif(sum(members) FILTER (WHERE t_napl IS NOT NULL), 0),
-           coalesce(sum(members) FILTER (WHERE t_napl IN ('A', 'P')), 0)
-             / nullif(sum(members) FILTER (WHERE t_napl IS NOT NULL), 0),
-           coalesce(sum(members) FILTER (WHERE f_napl IN ('N', 'A') AND (t_napl IS NULL OR t_napl IN ('P', 'L'))), 0)
-             / nullif(sum(members) FILTER (WHERE f_napl IN ('N', 'A')), 0),
-           coalesce(sum(members) FILTER (WHERE f_napl = 'N' AND t_napl = 'A'), 0)
-             / nullif(sum(members) FILTER (WHERE f_napl = 'N'), 0),
-           coalesce(sum(members) FILTER (WHERE f_napl = 'P' AND t_napl = 'A'), 0)
-             / nullif(sum(members) FILTER (WHERE f_napl = 'P'), 0),
-           (SELECT sum(monetary) FROM (SELECT monetary FROM _rfm_new ORDER BY monetary DESC LIMIT ceil(0.2 * $4)) t)
-             / nullif($11, 0),
-           $12, $13, $14, $15
-      FROM _rfm_moves
+           coalesce(sum(members) FILTER (WHERE to_label IN ('N', 'A')), 0)
+             / nullif(sum(members) FILTER (WHERE to_label <> '(exited)'), 0),
+           coalesce(sum(members) FILTER (WHERE to_label IN ('A', 'P')), 0)
+             / nullif(sum(members) FILTER (WHERE to_label <> '(exited)'), 0),
+           coalesce(sum(members) FILTER (WHERE from_label IN ('N', 'A') AND to_label IN ('P', 'L', '(exited)')), 0)
+             / nullif(sum(members) FILTER (WHERE from_label IN ('N', 'A')), 0),
+           coalesce(sum(members) FILTER (WHERE from_label = 'N' AND to_label = 'A'), 0)
+             / nullif(sum(members) FILTER (WHERE from_label = 'N'), 0),
+           coalesce(sum(members) FILTER (WHERE from_label = 'P' AND to_label = 'A'), 0)
+             / nullif(sum(members) FILTER (WHERE from_label = 'P'), 0),
+           ($12 / nullif($13, 0))::float8,
+           $14, $15, $16, $17, $18, (SELECT count(*) FROM _rfm_lab WHERE last_day IS NOT NULL)
+      FROM _rfm_trans WHERE dimension = 'napl'
     RETURNING refresh_id$q$, s)
     INTO rid
-    USING as_of, rebuild_all, started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, dciu_cuts,
-          fit_b, fit_p, fit_g;
-  -- members per score of the three dimensions in one pass
+    USING as_of, rebuild_all, started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, top20,
+          sums.sum_m, dciu_cuts, fit_b, fit_p, fit_g, params;
   EXECUTE format($q$
     INSERT INTO %1$I.cutpoints
     SELECT $1, d.dimension, d.breaks, array_agg(coalesce(x.n, 0) ORDER BY g.score)
       FROM (VALUES ('recency', $2::float8[]), ('frequency', $3), ('monetary', $4)) d(dimension, breaks)
       CROSS JOIN generate_series(1, $5) g(score)
       LEFT JOIN (SELECT CASE WHEN GROUPING(r_score) = 0 THEN 'recency' WHEN GROUPING(f_score) = 0 THEN 'frequency'
-                             ELSE 'monetary' END AS dimension, coalesce(r_score, f_score, m_score) AS score, count(*) AS n
-                   FROM _rfm_new GROUP BY GROUPING SETS ((r_score), (f_score), (m_score))) x
+                             ELSE 'monetary' END AS dimension, coalesce(r_score, f_score, m_score) AS score,
+                        sum(members) AS n
+                   FROM %1$I.label_totals GROUP BY GROUPING SETS ((r_score), (f_score), (m_score))) x
         ON x.dimension = d.dimension AND x.score = g.score
      GROUP BY d.dimension, d.breaks$q$, s)
     USING rid, rb, fb, mb, bins;
-  EXECUTE format($q$
-    INSERT INTO %1$I.transitions
-    SELECT $1, d.dimension, d.from_label, d.to_label, sum(mv.members), sum(mv.revenue)
-      FROM _rfm_moves mv,
-           LATERAL (VALUES ('segment', mv.f_segment, mv.t_segment), ('value_segment', mv.f_value, mv.t_value),
-                           ('napl', mv.f_napl::text, mv.t_napl::text), ('nes', mv.f_nes::text, mv.t_nes::text),
-                           ('tier', mv.f_tier, mv.t_tier), ('dciu', mv.f_dciu, mv.t_dciu)) v(dimension, f, t),
-           LATERAL (SELECT v.dimension, CASE WHEN mv.was THEN coalesce(v.f, '(none)') ELSE '(entered)' END,
-                           CASE WHEN mv.is_now THEN coalesce(v.t, '(none)') ELSE '(exited)' END) d(dimension, from_label, to_label)
-     WHERE (v.dimension <> 'tier' OR $2 IS NOT NULL) AND (v.dimension <> 'dciu' OR $3)
-     GROUP BY 1, 2, 3, 4 ORDER BY 2, 3, 4$q$, s)
-    USING rid, tier_policy, ev.relation IS NOT NULL;
+  EXECUTE format('INSERT INTO %I.transitions SELECT $1, dimension, from_label, to_label, members, revenue
+                    FROM _rfm_trans ORDER BY 2, 3, 4', s)
+    USING rid;
   IF lift IS NOT NULL THEN
     EXECUTE format('INSERT INTO %I.dciu_lifts SELECT $1, l.* FROM unnest($2) l', s) USING rid, lift;
   END IF;
 
-  -- 6. labels and the BI views
-  PERFORM rfm._progress(name, 'refreshing labels and BI views');
-  EXECUTE format('TRUNCATE %I.labels', s);
-  EXECUTE format('INSERT INTO %I.labels
-                    SELECT member_id, as_of, recency, frequency, monetary, r_score, f_score, m_score, segment,
-                           value_segment, napl, nes, dciu, tier, p_alive, expected_purchases, clv
-                      FROM _rfm_new ORDER BY member_id', s);
-  EXECUTE format('TRUNCATE %1$I.tier_watch;
-                  INSERT INTO %1$I.tier_watch
-                  SELECT member_id, watch, (st).tier, (st).since, (st).next_review, (st).qualifying_spend,
-                         (st).spend_to_keep, (st).next_tier, (st).spend_to_upgrade
-                    FROM (SELECT member_id, tier_st AS st, rfm.tier_watch(tier_st, $1, $2, $3) AS watch
-                            FROM _rfm_base WHERE (tier_st).tier IS NOT NULL) w
-                   WHERE watch IS NOT NULL ORDER BY member_id', s)
-    USING as_of, (rfm._option(m, 'tier_upgrade_gap') #>> '{}')::float8, (rfm._option(m, 'tier_risk_horizon') #>> '{}')::interval;
+  -- 11. the tier watch list and the BI views
+  PERFORM rfm._progress(name, 'refreshing the BI views');
+  IF NOT fast THEN
+    EXECUTE format('TRUNCATE %1$I.tier_watch;
+                    INSERT INTO %1$I.tier_watch
+                    SELECT member_id, watch, (st).tier, (st).since, (st).next_review, (st).qualifying_spend,
+                           (st).spend_to_keep, (st).next_tier, (st).spend_to_upgrade
+                      FROM (SELECT member_id, tier_st AS st, rfm.tier_watch(tier_st, $1, $2, $3) AS watch
+                              FROM _rfm_base WHERE (tier_st).tier IS NOT NULL) w
+                     WHERE watch IS NOT NULL ORDER BY member_id', s)
+      USING as_of, (rfm._option(m, 'tier_upgrade_gap') #>> '{}')::float8, (rfm._option(m, 'tier_risk_horizon') #>> '{}')::interval;
+  END IF;
   EXECUTE format('REFRESH MATERIALIZED VIEW %1$I.segment_summary; REFRESH MATERIALIZED VIEW %1$I.lifecycle_summary;
                   REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi;
                   REFRESH MATERIALIZED VIEW %1$I.dciu_lift; REFRESH MATERIALIZED VIEW %1$I.napl_dciu', s);
-  DROP TABLE _rfm_base, _rfm_new, _rfm_changed, _rfm_moves;
-  DROP TABLE IF EXISTS _rfm_clv;
+  DROP TABLE _rfm_base, _rfm_lab, _rfm_changed, _rfm_moves, _rfm_trans;
+  -- (without a NOTICE for those this refresh did not make)
+  FOR k IN SELECT t FROM unnest(ARRAY['_rfm_clv', '_rfm_old', '_rfm_cand', '_rfm_touched']) t
+            WHERE to_regclass('pg_temp.' || t) IS NOT NULL LOOP
+    EXECUTE format('DROP TABLE %I', k.t);
+  END LOOP;
   elapsed := clock_timestamp() - started;
 END $$;
 COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
-  'Refresh a model as of a day: rebuild the touched members'' states (all with full), relabel everyone, record label changes, cut points and KPIs, refresh the BI views; one transaction';
+  'Refresh a model as of a day: rebuild the touched members'' states (all with full), relabel the members whose labels can have changed (everyone when labels move with time or rank), record label changes, cut points and KPIs, refresh the BI views; one transaction';
 
 CREATE FUNCTION rfm.migration(name text, from_date date, to_date date, dimension text DEFAULT 'segment')
   RETURNS TABLE (from_label text, to_label text, members bigint, share_of_from numeric, revenue double precision)

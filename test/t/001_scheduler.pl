@@ -36,7 +36,7 @@ SELECT rfm.create_model('bad', 'orders_b');
 SELECT rfm.create_model('second', 'orders');
 CREATE FUNCTION rfm_good.note() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN INSERT INTO public.who_wrote (role) VALUES (current_user); RETURN NULL; END $$;
-CREATE TRIGGER note AFTER INSERT ON rfm_good.labels FOR EACH STATEMENT EXECUTE FUNCTION rfm_good.note();
+CREATE TRIGGER note AFTER INSERT ON rfm_good.label_state FOR EACH STATEMENT EXECUTE FUNCTION rfm_good.note();
 });
 
 sub as_shop
