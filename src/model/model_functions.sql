@@ -640,20 +640,29 @@ CREATE FUNCTION rfm._hist_nth(s text, dim "char", ranks bigint[]) RETURNS double
 DECLARE
   col text := CASE dim WHEN 'm' THEN 'monetary' WHEN 'g' THEN 'gap' END;
   vals float8[] := array_fill(NULL::float8, ARRAY[cardinality(ranks)]);
-  v float8;
+  got float8[];
   r record;
 BEGIN
-  FOR r IN EXECUTE format('SELECT k.i, h.bucket, (k.rank - (h.cum - h.n))::bigint AS off
+  -- per bucket, the ranks that fall in it (as offsets in the bucket): one ordered read of the bucket's values
+  -- from the first to the last of them (usually two neighbours: the order statistics of one quantile)
+  FOR r IN EXECUTE format('SELECT h.bucket, array_agg(k.i ORDER BY k.i) AS i, array_agg((k.rank - (h.cum - h.n))::bigint ORDER BY k.i) AS off
                              FROM unnest($2) WITH ORDINALITY k(rank, i)
                              JOIN (SELECT bucket, n, sum(n) OVER (ORDER BY bucket) AS cum FROM %I.hist WHERE dim = $1) h
-                               ON k.rank >= h.cum - h.n AND k.rank < h.cum', s)
+                               ON k.rank >= h.cum - h.n AND k.rank < h.cum
+                            GROUP BY h.bucket', s)
              USING dim, ranks LOOP
     IF col IS NULL THEN
-      vals[r.i] := r.bucket;
+      FOR j IN 1 .. cardinality(r.i) LOOP
+        vals[r.i[j]] := r.bucket;
+      END LOOP;
     ELSE
-      EXECUTE format('SELECT v FROM (%s) x ORDER BY v OFFSET $2 LIMIT 1', rfm._bucket_values(s, col))
-        INTO v USING r.bucket, r.off;
-      vals[r.i] := v;
+      EXECUTE format('SELECT array_agg(v ORDER BY v) FROM (SELECT v FROM (%s) x ORDER BY v OFFSET $2 LIMIT $3) t',
+                     rfm._bucket_values(s, col))
+        INTO got USING r.bucket, (SELECT min(o) FROM unnest(r.off) o),
+                       (SELECT max(o) - min(o) + 1 FROM unnest(r.off) o);
+      FOR j IN 1 .. cardinality(r.i) LOOP
+        vals[r.i[j]] := got[r.off[j] - (SELECT min(o) FROM unnest(r.off) o) + 1];
+      END LOOP;
     END IF;
   END LOOP;
   RETURN vals;
@@ -901,7 +910,7 @@ BEGIN
                                      ORDER BY priority))
                  FROM rfm.segment_rule WHERE map = seg_map));
   EXECUTE format($q$
-    SELECT r.refresh_id, r.as_of, r.params, r.fallback_cycle, r.value_reference,
+    SELECT r.refresh_id, r.as_of, r.members, r.params, r.fallback_cycle, r.value_reference,
            (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'recency') AS rb,
            (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'frequency') AS fb,
            (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'monetary') AS mb
@@ -1351,8 +1360,8 @@ BEGIN
   DROP TABLE _rfm_totals;
   -- label_state: when most of it is written (a new model, lifetime values that move for everyone) it is
   -- rewritten as a bulk load, its indexes built afterwards; otherwise row by row
-  EXECUTE format('SELECT count(*) FILTER (WHERE has_state) > 0.25 * greatest((SELECT count(*) FROM %I.label_state), 1)
-                    FROM _rfm_changed', s) INTO bulk;
+  SELECT count(*) FILTER (WHERE c.has_state) > 0.25 * greatest(members, last_ref.members, 1) INTO bulk
+    FROM _rfm_changed c;
   IF bulk THEN
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_rows ON COMMIT DROP AS
