@@ -25,7 +25,8 @@
 #     VACUUM (ANALYZE) bench.orders, so the table is as before.
 # Every refresh runs with auto_explain (log_min_duration 0, no ANALYZE: only the statement durations and
 # their plans) and log_min_messages = notice; the script reads the server log (SERVER_LOG) to break each
-# refresh into phases (state rebuild, labelling, history, KPIs/cut points, labels table + views).
+# refresh into phases (state rebuild; finding and labelling the members; history; flow, KPIs, cut points;
+# label_state, label_totals and the views).
 #
 # Knobs (environment): RUNS (3), AS_OF (2024-12-31), DAILY (1), RECIPE (rfm10,napl_value,nes),
 # SERVER_LOG (/tmp/benchpg.log), RAW_LOG (/tmp/model_bench-<timestamp>.txt), PYTHON (/usr/bin/python3),
@@ -282,22 +283,24 @@ out = []
 w = out.append
 
 def phase_of(q):
+    # the statements of rfm.refresh (1.2) by what they do
     q = " ".join(q.split())
     if "rfm._progress" in q:
         if "recording" in q: return "history"
-        if "refreshing labels" in q: return "labels table + views"
+        if "writing labels" in q or "BI views" in q: return "label_state + views"
         if "labelling" in q: return "labelling"
         return "state"
-    if "_rfm_prev" in q: return "KPIs + cut points"       # the previous refresh's NAPL stages, for the KPIs
-    if "REFRESH MATERIALIZED VIEW" in q: return "labels table + views"
-    if re.search(r"INTO \S*\.labels\b", q): return "labels table + views"
+    if re.search(r"_rfm_moves|_rfm_trans|\.(refreshes|cutpoints|transitions)\b", q): return "flow, KPIs, cut points"
+    if re.search(r"REFRESH MATERIALIZED VIEW|_rfm_totals|label_totals|_rfm_rows|tier_watch|_label_state_indexes", q):
+        return "label_state + views"
+    if re.search(r"(UPDATE|INSERT INTO|DELETE FROM) \S*\.label_state\b", q): return "label_state + views"
     if "label_history" in q or "_rfm_changed" in q: return "history"
-    if re.search(r"\.(refreshes|cutpoints)\b", q): return "KPIs + cut points"
-    if re.search(r"_rfm_base|_rfm_new|rfm\.breaks|percentile_cont|avg\(recency\)", q): return "labelling"
+    if re.search(r"_rfm_cand|_rfm_base|_rfm_hist|_rfm_crossed|_rfm_lab|_rfm_old|\.hist\b|rfm\.breaks|percentile_cont|"
+                 r"array_agg\(v|sum\(v::numeric", q): return "labelling"
     if re.search(r"\.(changes|members)\b|_rfm_touched|needs_full", q): return "state"
     return "other"
 
-PHASES = ["state", "labelling", "history", "KPIs + cut points", "labels table + views", "other"]
+PHASES = ["state", "labelling", "history", "flow, KPIs, cut points", "label_state + views", "other"]
 line_re = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \w+ \[(\d+)\] (\w+):  (.*)$")
 entries = []
 try:
