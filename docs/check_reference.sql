@@ -35,7 +35,7 @@ objects AS (
   UNION
   SELECT 'model option', name FROM rfm.model_option
   UNION
-  SELECT 'model object', unnest(ARRAY['members', 'labels', 'label_history', 'cutpoints', 'refreshes', 'transitions',
+  SELECT 'model object', unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions',
                                       'changes', 'tier_watch', 'dciu_lifts', 'segment_summary', 'lifecycle_summary',
                                       'flow', 'kpi', 'dciu_lift', 'napl_dciu'])
 )
@@ -57,6 +57,6 @@ SELECT count(*) AS public_objects_checked FROM (
   UNION ALL SELECT relname FROM pg_class WHERE relnamespace = 'rfm'::regnamespace AND relkind = 'r'
   UNION ALL SELECT name FROM pg_settings WHERE name LIKE 'rfm.%'
   UNION ALL SELECT name FROM rfm.model_option
-  UNION ALL SELECT unnest(ARRAY['members', 'labels', 'label_history', 'cutpoints', 'refreshes', 'transitions', 'changes',
+  UNION ALL SELECT unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions', 'changes',
                                 'tier_watch', 'dciu_lifts', 'segment_summary', 'lifecycle_summary', 'flow', 'kpi',
                                 'dciu_lift', 'napl_dciu'])) o;
