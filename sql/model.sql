@@ -38,6 +38,15 @@ SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') IS NOT NULL AS h
 -- its twin, refreshed with full => true every time: everyone relabelled from rebuilt states
 SELECT rfm.create_model('twin', 'model_orders');
 
+-- rfm._recheck, hand-checked: a repeat buyer with a cycle of 10 days, 4 days after its last purchase (E0 until
+-- recency 10) is due on 2024-01-21 + 11; an order dated later is due on its day; a one-time buyer without one and a
+-- repeat buyer past its last NES stage (S3) never are
+SELECT rfm._recheck('{2024-01-01:1:10,2024-01-11:1:10,2024-01-21:1:10}', '2024-01-25', 1, '{1,2,3}', 'mean') AS e0_to_s1,
+       rfm._recheck('{2024-01-01:1:10,2024-01-11:1:10,2024-01-21:1:10}', '2024-01-25', 1, '{2,2.5,3}', 'mean') AS e0_to_s1_x2,
+       rfm._recheck('{2024-01-01:1:10,2024-03-01:1:5}', '2024-01-15', 1, '{1,2,3}', 'mean') AS next_order,
+       rfm._recheck('{2024-01-01:1:10}', '2024-01-15', 1, '{1,2,3}', 'mean') AS one_time,
+       rfm._recheck('{2024-01-01:1:10,2024-01-11:1:10}', '2024-03-01', 1, '{1,2,3}', 'mean') AS past_s3;
+
 -- monthly refreshes through 1997-1998; keep what each refresh produced, and what the twin produced
 CREATE TABLE produced AS SELECT * FROM rfm_cdnow.labels WHERE false;
 CREATE TABLE produced_full AS SELECT * FROM rfm_twin.labels WHERE false;
