@@ -35,6 +35,7 @@
 #include "../purchases/purchases.h"
 
 PG_FUNCTION_INFO_V1(rfm_napl);
+PG_FUNCTION_INFO_V1(rfm_napl_of);
 PG_FUNCTION_INFO_V1(rfm_nes);
 PG_FUNCTION_INFO_V1(rfm_nes_explain);
 PG_FUNCTION_INFO_V1(rfm_recheck);
@@ -71,6 +72,19 @@ enum_result(FunctionCallInfo fcinfo, const char *const *labels, int nlabels, int
 	return ObjectIdGetDatum(oids[i]);
 }
 
+/*
+ * The NAPL stage (index into napl_labels) of a member who bought on more than
+ * one day (repeat) or not, whose last purchase day is last_day: New or Active
+ * when that day is in the window ending on as_of, else Lost or Potential.
+ */
+static int
+napl_stage(bool repeat, int32 last_day, DateADT as_of, Interval *w)
+{
+	bool		in_window = last_day >= purchases_window_start(as_of, w);
+
+	return in_window ? (repeat ? 1 : 0) : (repeat ? 2 : 3);
+}
+
 Datum
 rfm_napl(PG_FUNCTION_ARGS)
 {
@@ -81,15 +95,33 @@ rfm_napl(PG_FUNCTION_ARGS)
 	const int32 *orders = PURCHASES_ORDERS(p);
 	PurchasesCut cut;
 	bool		repeat = false;
-	bool		in_window;
 
 	if (!purchases_cut_at(p, as_of, &cut))
 		PG_RETURN_NULL();
 	for (int32 i = cut.first + 1; i <= cut.last && !repeat; i++)
 		repeat = orders[i] > 0;
-	in_window = day[cut.last] >= purchases_window_start(as_of, w);
+	PG_RETURN_DATUM(enum_result(fcinfo, napl_labels, 4, napl_stage(repeat, day[cut.last], as_of, w)));
+}
+
+/*
+ * rfm._napl_of(purchase_days, last_day, as_of, w): the NAPL stage of a member
+ * from the summary a model keeps (purchase days and last purchase day by
+ * as_of), as rfm.napl computes it from the history.
+ */
+Datum
+rfm_napl_of(PG_FUNCTION_ARGS)
+{
+	int32		days = PG_GETARG_INT32(0);
+	DateADT		last_day = PG_GETARG_DATEADT(1);
+	DateADT		as_of = PG_GETARG_DATEADT(2);
+
+	if (DATE_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of must be a finite date"),
+				 errhint("Pass the day to evaluate, e.g. current_date.")));
 	PG_RETURN_DATUM(enum_result(fcinfo, napl_labels, 4,
-								in_window ? (repeat ? 1 : 0) : (repeat ? 2 : 3)));
+								napl_stage(days >= 2, last_day, as_of, PG_GETARG_INTERVAL_P(3))));
 }
 
 /* The three NES multipliers, validated. */

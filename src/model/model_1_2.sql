@@ -14,3 +14,8 @@ CREATE FUNCTION rfm._recheck(p rfm.purchases, as_of date, fallback_cycle double 
   AS 'MODULE_PATHNAME', 'rfm_recheck' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION rfm._recheck(rfm.purchases, date, double precision, double precision[], text) IS
   'Internal: the first day after as_of on which a model must relabel the member without new orders: its next entry, or the day a repeat buyer''s NES stage moves on';
+
+CREATE FUNCTION rfm._napl_of(purchase_days integer, last_day date, as_of date, w interval) RETURNS rfm.napl_stage
+  AS 'MODULE_PATHNAME', 'rfm_napl_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rfm._napl_of(integer, date, date, interval) IS
+  'Internal: the NAPL stage from purchase days and last purchase day by as_of, as rfm.napl computes it (a model relabels members from label_state with it)';

@@ -992,6 +992,11 @@ BEGIN
           || replace(base_sql, '/* which */', CASE WHEN fast THEN 'AND member_id IN (SELECT member_id FROM _rfm_cand)' ELSE '' END)
     USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w,
           clv_on, clv_unit;
+  IF fast THEN
+    -- their rows at the last refresh
+    EXECUTE format('CREATE TEMP TABLE _rfm_old ON COMMIT DROP AS
+                      SELECT l.* FROM %I.label_state l JOIN _rfm_cand USING (member_id)', s);
+  END IF;
 
   -- 3. hist: the distribution of last day, frequency, monetary and repeat buyers' gap over the labelled
   -- members, from which the references, cut points and the top-20 % revenue are read. Kept: the candidates'
@@ -1010,8 +1015,7 @@ BEGIN
                        GROUP BY dim, bucket HAVING sum(n) <> 0;
                     TRUNCATE %1$I.hist;
                     INSERT INTO %1$I.hist SELECT * FROM _rfm_hist ORDER BY dim, bucket',
-                   s, format(hist_sql, format('(SELECT l.* FROM %I.label_state l JOIN _rfm_cand USING (member_id))', s)),
-                   format(hist_sql, '_rfm_base'));
+                   s, format(hist_sql, '_rfm_old'), format(hist_sql, '_rfm_base'));
     DROP TABLE _rfm_hist;
   ELSE
     EXECUTE format('TRUNCATE %1$I.hist;
@@ -1105,20 +1109,23 @@ BEGIN
     PERFORM rfm._index_joins(true, hashjoin, mergejoin);
     IF cardinality(ranges) > 0 THEN
       EXECUTE format('CREATE TEMP TABLE _rfm_crossed ON COMMIT DROP AS
-                        SELECT l.member_id FROM %I.label_state l
+                        SELECT l.* FROM %I.label_state l
                          WHERE l.last_day IS NOT NULL AND (%s)
                            AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)',
                      s, array_to_string(ranges, ' OR '));
       INSERT INTO _rfm_cand SELECT member_id FROM _rfm_crossed;
-      EXECUTE 'INSERT INTO _rfm_base '
-              || replace(base_sql, '/* which */', 'AND member_id IN (SELECT member_id FROM _rfm_crossed)')
-        USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w,
-              clv_on, clv_unit;
+      INSERT INTO _rfm_old SELECT * FROM _rfm_crossed;
+      -- their facts are those of their rows (no order came: their recheck day has not); of what depends on the day,
+      -- the NAPL stage is computed again, repeat buyers' NES stage has not moved (that is a recheck day), one-time
+      -- buyers' NES follows in 6; the spend since the previous refresh is nothing, or the same on the same day
+      INSERT INTO _rfm_base (member_id, last_day, frequency, monetary, days, gap, since_prev, napl, repeat_nes, recheck)
+      SELECT x.member_id, x.last_day, x.frequency, x.monetary, x.days, x.gap,
+             CASE WHEN last_as_of = as_of THEN x.since_prev ELSE 0 END, rfm._napl_of(x.days, x.last_day, as_of, napl_w),
+             CASE WHEN x.days >= 2 THEN x.nes END, x.recheck
+        FROM _rfm_crossed x;
       DROP TABLE _rfm_crossed;
     END IF;
     ANALYZE _rfm_cand;
-    EXECUTE format('CREATE TEMP TABLE _rfm_old ON COMMIT DROP AS
-                      SELECT l.* FROM %I.label_state l JOIN _rfm_cand USING (member_id)', s);
     ANALYZE _rfm_old;
     PERFORM rfm._index_joins(false, hashjoin, mergejoin);
   END IF;
