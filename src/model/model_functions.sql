@@ -1087,7 +1087,7 @@ BEGIN
 
   -- 5. (fast) the members whose values a moved threshold may have crossed: recency cut points, the recency
   -- reference, the start of the NAPL window and one-time buyers' NES thresholds (on the last day);
-  -- frequency and monetary cut points and references. They are labelled too, from their states.
+  -- frequency and monetary cut points and references. They are labelled too, from their rows of label_state.
   IF fast THEN
     ranges := ARRAY[
       rfm._day_range(last_ref.as_of, (last_ref.value_reference ->> 'recency')::float8, as_of, ref_r),
