@@ -201,6 +201,41 @@ SELECT * FROM compare_twins('1998-08-31');
 SELECT member_id, recency, frequency, monetary FROM rfm_cdnow.labels WHERE member_id = 525252;
 SELECT rfm.drop_model('twin');
 
+-- the other options a model relabels only some members with: fixed cut points, median references, another NAPL
+-- window, NES on the median gap with other multipliers; beside a twin refreshed with full => true
+CREATE FUNCTION compare_pair(d date) RETURNS TABLE (as_of date, relabelled bigint, only_incremental bigint, only_full bigint,
+                                                    flow_differs bigint, refresh_differs bigint)
+  LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM rfm.refresh('opt', d);
+  PERFORM rfm.refresh('opt_full', d, "full" => true);
+  RETURN QUERY
+  SELECT d, r.relabelled,
+         (SELECT count(*) FROM (SELECT * FROM rfm_opt.labels EXCEPT ALL SELECT * FROM rfm_opt_full.labels) x),
+         (SELECT count(*) FROM (SELECT * FROM rfm_opt_full.labels EXCEPT ALL SELECT * FROM rfm_opt.labels) x),
+         (SELECT count(*) FROM (SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_opt.flow f
+                                EXCEPT ALL
+                                SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_opt_full.flow f) x),
+         (SELECT count(*) FROM (SELECT a.value_reference, a.fallback_cycle, a.members, a.active_rate, a.churn_rate
+                                  FROM rfm_opt.refreshes a WHERE a.as_of = d
+                                EXCEPT ALL
+                                SELECT b.value_reference, b.fallback_cycle, b.members, b.active_rate, b.churn_rate
+                                  FROM rfm_opt_full.refreshes b WHERE b.as_of = d) x)
+    FROM rfm_opt.refreshes r WHERE r.as_of = d;
+END $$;
+SELECT rfm.create_model(n, 'model_orders', options => '{"scoring": "fixed", "r_breaks": [30, 90, 180, 365], "f_breaks": [1, 2, 4, 8],
+                        "m_breaks": [50, 100, 250, 500], "value_reference": "median", "napl_window": "45 days",
+                        "nes_cycle": "median", "nes_multipliers": [2, 2.5, 3]}')
+  FROM unnest(ARRAY['opt', 'opt_full']) n;
+SELECT * FROM compare_pair('1998-08-31');
+INSERT INTO model_orders SELECT (random() * 30000)::int, date '1998-09-01' + (random() * 60)::int, round((random() * 80)::numeric, 2)
+  FROM generate_series(1, 200);
+SELECT * FROM compare_pair('1998-09-30');
+SELECT * FROM compare_pair('1998-10-15');
+SELECT * FROM compare_pair('1998-10-15');
+SELECT * FROM compare_pair('1998-12-31');
+SELECT rfm.drop_model('opt'), rfm.drop_model('opt_full');
+
 -- TRUNCATE makes the next refresh a full rebuild
 TRUNCATE model_orders;
 SELECT needs_full FROM rfm.model WHERE name = 'cdnow';
