@@ -138,21 +138,29 @@ SELECT (SELECT count(*) FROM produced) AS produced_rows,
           EXCEPT ALL
           SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes FROM produced p) x) AS only_history;
 
--- refresh the model and its twin (full) as of d: their labels and flow, and how many members the model labelled
-CREATE FUNCTION compare_twins(d date) RETURNS TABLE (as_of date, members bigint, relabelled bigint, only_incremental bigint,
-                                                     only_full bigint, flow_differs bigint)
+-- refresh model inc and its twin full (with full => true) as of d: how many members inc labelled, and the
+-- differences between their labels, flows and refresh rows (value references, fallback cycle, KPIs)
+CREATE FUNCTION compare_models(inc text, twin text, d date)
+  RETURNS TABLE (as_of date, members bigint, relabelled bigint, only_incremental bigint, only_full bigint,
+                 flow_differs bigint, refresh_differs bigint)
   LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM rfm.refresh('cdnow', d);
-  PERFORM rfm.refresh('twin', d, "full" => true);
-  RETURN QUERY
-  SELECT d, r.members, r.relabelled,
-         (SELECT count(*) FROM (SELECT * FROM rfm_cdnow.labels EXCEPT ALL SELECT * FROM rfm_twin.labels) x),
-         (SELECT count(*) FROM (SELECT * FROM rfm_twin.labels EXCEPT ALL SELECT * FROM rfm_cdnow.labels) x),
-         (SELECT count(*) FROM (SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_cdnow.flow f
-                                EXCEPT ALL
-                                SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_twin.flow f) x)
-    FROM rfm_cdnow.refreshes r WHERE r.as_of = d;
+  PERFORM rfm.refresh(inc, d);
+  PERFORM rfm.refresh(twin, d, "full" => true);
+  RETURN QUERY EXECUTE format($q$
+    SELECT $1, r.members, r.relabelled,
+           (SELECT count(*) FROM (SELECT * FROM %1$I.labels EXCEPT ALL SELECT * FROM %2$I.labels) x),
+           (SELECT count(*) FROM (SELECT * FROM %2$I.labels EXCEPT ALL SELECT * FROM %1$I.labels) x),
+           (SELECT count(*) FROM (SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM %1$I.flow f
+                                  EXCEPT ALL
+                                  SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM %2$I.flow f) x),
+           (SELECT count(*) FROM (SELECT a.value_reference, a.fallback_cycle, a.members, a.active_rate, a.churn_rate
+                                    FROM %1$I.refreshes a WHERE a.as_of = $1
+                                  EXCEPT ALL
+                                  SELECT b.value_reference, b.fallback_cycle, b.members, b.active_rate, b.churn_rate
+                                    FROM %2$I.refreshes b WHERE b.as_of = $1) x)
+      FROM %1$I.refreshes r WHERE r.as_of = $1$q$, 'rfm_' || inc, 'rfm_' || twin)
+    USING d;
 END $$;
 
 -- incremental = full: random inserts, updates (amounts, days, member ids) and deletes
@@ -168,7 +176,7 @@ SELECT (SELECT count(DISTINCT member_id) FROM rfm_cdnow.changes) > 1000 AS chang
 SELECT members, rebuilt, changed > 0 AS some_changed FROM rfm.refresh('cdnow', '1998-06-30');
 CREATE TABLE incremental AS SELECT * FROM rfm_cdnow.labels;
 -- the same day again (nothing new), beside the twin (which sees the changes now): same labels, same flow
-SELECT * FROM compare_twins('1998-06-30');
+SELECT * FROM compare_models('cdnow', 'twin', '1998-06-30');
 SELECT members, rebuilt FROM rfm.refresh('cdnow', '1998-06-30', "full" => true);
 SELECT (SELECT count(*) FROM incremental) AS members,
        (SELECT count(*) FROM (SELECT member_id, as_of, recency, frequency, round(monetary::numeric, 6), r_score, f_score, m_score,
@@ -196,44 +204,24 @@ UPDATE model_orders SET amount = amount - 2 WHERE member_id % 101 = 4;
 UPDATE model_orders SET member_id = member_id + 200000 WHERE member_id % 107 = 9;
 DELETE FROM model_orders WHERE member_id % 103 = 6;
 INSERT INTO model_orders VALUES (525252, '1998-08-15', 40);
-SELECT * FROM compare_twins('1998-07-31');
-SELECT * FROM compare_twins('1998-08-31');
+SELECT * FROM compare_models('cdnow', 'twin', '1998-07-31');
+SELECT * FROM compare_models('cdnow', 'twin', '1998-08-31');
 SELECT member_id, recency, frequency, monetary FROM rfm_cdnow.labels WHERE member_id = 525252;
 SELECT rfm.drop_model('twin');
 
 -- the other options a model relabels only some members with: fixed cut points, median references, another NAPL
 -- window, NES on the median gap with other multipliers; beside a twin refreshed with full => true
-CREATE FUNCTION compare_pair(d date) RETURNS TABLE (as_of date, relabelled bigint, only_incremental bigint, only_full bigint,
-                                                    flow_differs bigint, refresh_differs bigint)
-  LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM rfm.refresh('opt', d);
-  PERFORM rfm.refresh('opt_full', d, "full" => true);
-  RETURN QUERY
-  SELECT d, r.relabelled,
-         (SELECT count(*) FROM (SELECT * FROM rfm_opt.labels EXCEPT ALL SELECT * FROM rfm_opt_full.labels) x),
-         (SELECT count(*) FROM (SELECT * FROM rfm_opt_full.labels EXCEPT ALL SELECT * FROM rfm_opt.labels) x),
-         (SELECT count(*) FROM (SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_opt.flow f
-                                EXCEPT ALL
-                                SELECT f.dimension, f.from_label, f.to_label, f.members, round(f.revenue::numeric, 6) FROM rfm_opt_full.flow f) x),
-         (SELECT count(*) FROM (SELECT a.value_reference, a.fallback_cycle, a.members, a.active_rate, a.churn_rate
-                                  FROM rfm_opt.refreshes a WHERE a.as_of = d
-                                EXCEPT ALL
-                                SELECT b.value_reference, b.fallback_cycle, b.members, b.active_rate, b.churn_rate
-                                  FROM rfm_opt_full.refreshes b WHERE b.as_of = d) x)
-    FROM rfm_opt.refreshes r WHERE r.as_of = d;
-END $$;
 SELECT rfm.create_model(n, 'model_orders', options => '{"scoring": "fixed", "r_breaks": [30, 90, 180, 365], "f_breaks": [1, 2, 4, 8],
                         "m_breaks": [50, 100, 250, 500], "value_reference": "median", "napl_window": "45 days",
                         "nes_cycle": "median", "nes_multipliers": [2, 2.5, 3]}')
   FROM unnest(ARRAY['opt', 'opt_full']) n;
-SELECT * FROM compare_pair('1998-08-31');
+SELECT * FROM compare_models('opt', 'opt_full', '1998-08-31');
 INSERT INTO model_orders SELECT (random() * 30000)::int, date '1998-09-01' + (random() * 60)::int, round((random() * 80)::numeric, 2)
   FROM generate_series(1, 200);
-SELECT * FROM compare_pair('1998-09-30');
-SELECT * FROM compare_pair('1998-10-15');
-SELECT * FROM compare_pair('1998-10-15');
-SELECT * FROM compare_pair('1998-12-31');
+SELECT * FROM compare_models('opt', 'opt_full', '1998-09-30');
+SELECT * FROM compare_models('opt', 'opt_full', '1998-10-15');
+SELECT * FROM compare_models('opt', 'opt_full', '1998-10-15');
+SELECT * FROM compare_models('opt', 'opt_full', '1998-12-31');
 SELECT rfm.drop_model('opt'), rfm.drop_model('opt_full');
 
 -- TRUNCATE makes the next refresh a full rebuild
