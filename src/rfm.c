@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -135,4 +136,21 @@ rfm_parse_date(const char **s, int32 *day)
 		return false;			/* e.g. 2023-02-30 */
 	*day = jd - POSTGRES_EPOCH_JDATE;
 	return true;
+}
+
+/*
+ * Equality and hash of the types whose values are normalized on construction
+ * (rfm.purchases, rfm.intent): equal values have equal bytes, so equality is
+ * byte equality and the hash is that of the bytes after the header.
+ */
+bool
+rfm_bytes_equal(const struct varlena *a, const struct varlena *b)
+{
+	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
+}
+
+Datum
+rfm_bytes_hash(const struct varlena *v)
+{
+	return hash_any((const unsigned char *) v + VARHDRSZ, VARSIZE(v) - VARHDRSZ);
 }

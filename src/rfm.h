@@ -16,5 +16,7 @@
 extern MemoryContext rfm_agg_context(FunctionCallInfo fcinfo, const char *fname);
 extern bool rfm_parse_digits(const char **s, int n, int *result);
 extern bool rfm_parse_date(const char **s, int32 *day);
+extern bool rfm_bytes_equal(const struct varlena *a, const struct varlena *b);
+extern Datum rfm_bytes_hash(const struct varlena *v);
 
 #endif							/* RFM_H */

@@ -20,7 +20,6 @@
  */
 #include "postgres.h"
 
-#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -357,29 +356,23 @@ rfm_intent_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(intent_from_state(state));
 }
 
-/* Values are normalized on construction, so equality is byte equality. */
-static bool
-intent_equal(Intent *a, Intent *b)
-{
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
-
+/* Values are normalized on construction, so equality is byte equality (rfm_bytes_equal). */
 Datum
 rfm_intent_eq(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(intent_equal(PG_GETARG_INTENT_P(0), PG_GETARG_INTENT_P(1)));
+	PG_RETURN_BOOL(rfm_bytes_equal((struct varlena *) PG_GETARG_INTENT_P(0),
+								   (struct varlena *) PG_GETARG_INTENT_P(1)));
 }
 
 Datum
 rfm_intent_ne(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(!intent_equal(PG_GETARG_INTENT_P(0), PG_GETARG_INTENT_P(1)));
+	PG_RETURN_BOOL(!rfm_bytes_equal((struct varlena *) PG_GETARG_INTENT_P(0),
+									(struct varlena *) PG_GETARG_INTENT_P(1)));
 }
 
 Datum
 rfm_intent_hash(PG_FUNCTION_ARGS)
 {
-	Intent	   *p = PG_GETARG_INTENT_P(0);
-
-	return hash_any((unsigned char *) p + VARHDRSZ, VARSIZE(p) - VARHDRSZ);
+	return rfm_bytes_hash((struct varlena *) PG_GETARG_INTENT_P(0));
 }

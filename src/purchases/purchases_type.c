@@ -22,7 +22,6 @@
 
 #include <math.h>
 
-#include "common/hashfn.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -342,32 +341,26 @@ rfm_purchases_recv(PG_FUNCTION_ARGS)
 }
 
 /*
- * Equality is byte equality: values are normalized on construction (sorted,
- * merged, -0 spend stored as 0, zeroed padding), so equal histories have
- * equal bytes.
+ * Equality is byte equality (rfm_bytes_equal): values are normalized on
+ * construction (sorted, merged, -0 spend stored as 0, zeroed padding), so
+ * equal histories have equal bytes.
  */
-static bool
-purchases_equal(Purchases *a, Purchases *b)
-{
-	return VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0;
-}
-
 Datum
 rfm_purchases_eq(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(purchases_equal(PG_GETARG_PURCHASES_P(0), PG_GETARG_PURCHASES_P(1)));
+	PG_RETURN_BOOL(rfm_bytes_equal((struct varlena *) PG_GETARG_PURCHASES_P(0),
+								   (struct varlena *) PG_GETARG_PURCHASES_P(1)));
 }
 
 Datum
 rfm_purchases_ne(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(!purchases_equal(PG_GETARG_PURCHASES_P(0), PG_GETARG_PURCHASES_P(1)));
+	PG_RETURN_BOOL(!rfm_bytes_equal((struct varlena *) PG_GETARG_PURCHASES_P(0),
+									(struct varlena *) PG_GETARG_PURCHASES_P(1)));
 }
 
 Datum
 rfm_purchases_hash(PG_FUNCTION_ARGS)
 {
-	Purchases  *p = PG_GETARG_PURCHASES_P(0);
-
-	return hash_any((unsigned char *) p + VARHDRSZ, VARSIZE(p) - VARHDRSZ);
+	return rfm_bytes_hash((struct varlena *) PG_GETARG_PURCHASES_P(0));
 }
