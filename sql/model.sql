@@ -138,6 +138,59 @@ SELECT (SELECT count(*) FROM produced) AS produced_rows,
           EXCEPT ALL
           SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes FROM produced p) x) AS only_history;
 
+-- what the last refresh of a model read from hist and label_totals, checked against the labels themselves:
+-- quantile cut points against rfm.breaks, value references against the mean or median (percentile_cont), the
+-- NES fallback cycle against the median gap, label_totals against the labels counted again, the transitions
+-- against rfm.migration from the refresh before (the flow is label_totals and the last transitions corrected
+-- by the rows that differ)
+CREATE FUNCTION oracle(model_name text)
+  RETURNS TABLE (breaks_differ bigint, references_differ bigint, fallback_differs boolean, totals_differ bigint,
+                 transitions_differ bigint)
+  LANGUAGE plpgsql AS $$
+DECLARE
+  s text := 'rfm_' || model_name;
+  opt jsonb := (SELECT m.options FROM rfm.model m WHERE m.name = model_name);
+  last record;
+BEGIN
+  EXECUTE format('SELECT refresh_id, as_of, value_reference, fallback_cycle,
+                         (SELECT max(as_of) FROM %1$I.refreshes p WHERE p.as_of < r.as_of) AS prev
+                    FROM %1$I.refreshes r ORDER BY as_of DESC, refresh_id DESC LIMIT 1', s) INTO last;
+  RETURN QUERY EXECUTE format($q$
+    WITH own AS (SELECT v.* FROM (SELECT rfm.breaks(recency, 5) AS r, rfm.breaks(frequency, 5) AS f, rfm.breaks(monetary, 5) AS m,
+                                         avg(recency)::float8 AS ar, avg(frequency)::float8 AS af, avg(monetary::numeric)::float8 AS am,
+                                         percentile_cont(0.5) WITHIN GROUP (ORDER BY recency) AS mr,
+                                         percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency) AS mf,
+                                         percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) AS mm
+                                    FROM %1$I.labels) v),
+         totals AS (SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, count(*) AS members,
+                           sum(last_day - DATE '2000-01-01') AS sum_day, sum(frequency) AS sum_frequency,
+                           sum(monetary::numeric) AS sum_monetary
+                      FROM %1$I.label_state WHERE last_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),
+         oracle AS (SELECT d.dimension, mg.from_label, mg.to_label, mg.members, round(mg.revenue::numeric, 2)
+                      FROM unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
+                           rfm.migration($5, $2, $3, d.dimension) mg WHERE $2 IS NOT NULL),
+         recorded AS (SELECT t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 2)
+                        FROM %1$I.transitions t
+                       WHERE t.refresh_id = $1 AND t.dimension IN ('segment', 'value_segment', 'napl', 'nes') AND $2 IS NOT NULL)
+    SELECT CASE WHEN $6 THEN (SELECT count(*) FROM %1$I.cutpoints c, own
+                               WHERE c.refresh_id = $1
+                                 AND c.breaks IS DISTINCT FROM CASE c.dimension WHEN 'recency' THEN own.r
+                                                                  WHEN 'frequency' THEN own.f ELSE own.m END) END,
+           (SELECT count(*) FROM own, jsonb_each_text($4) e(k, v)
+             WHERE e.v::float8 IS DISTINCT FROM CASE WHEN $7 THEN CASE e.k WHEN 'recency' THEN own.mr WHEN 'frequency' THEN own.mf ELSE own.mm END
+                                                     ELSE CASE e.k WHEN 'recency' THEN own.ar WHEN 'frequency' THEN own.af ELSE own.am END END),
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FROM %1$I.label_state WHERE last_day IS NOT NULL AND gap IS NOT NULL)
+             IS DISTINCT FROM $8,
+           (SELECT count(*) FROM (SELECT * FROM %1$I.label_totals EXCEPT ALL TABLE totals) x)
+           + (SELECT count(*) FROM (TABLE totals EXCEPT ALL SELECT * FROM %1$I.label_totals) x),
+           (SELECT count(*) FROM (TABLE oracle EXCEPT ALL TABLE recorded) x)
+           + (SELECT count(*) FROM (TABLE recorded EXCEPT ALL TABLE oracle) x)$q$, s)
+    USING last.refresh_id, last.prev, last.as_of, last.value_reference, model_name,
+          coalesce(opt ->> 'scoring', 'quantile') = 'quantile', opt ->> 'value_reference' = 'median', last.fallback_cycle;
+END $$;
+SELECT * FROM oracle('cdnow');
+SELECT * FROM oracle('twin');
+
 -- refresh model inc and its twin full (with full => true) as of d: how many members inc labelled, and the
 -- differences between their labels, flows and refresh rows (value references, fallback cycle, KPIs)
 CREATE FUNCTION compare_models(inc text, twin text, d date)
@@ -207,6 +260,8 @@ INSERT INTO model_orders VALUES (525252, '1998-08-15', 40);
 SELECT * FROM compare_models('cdnow', 'twin', '1998-07-31');
 SELECT * FROM compare_models('cdnow', 'twin', '1998-08-31');
 SELECT member_id, recency, frequency, monetary FROM rfm_cdnow.labels WHERE member_id = 525252;
+SELECT * FROM oracle('cdnow');
+SELECT * FROM oracle('twin');
 SELECT rfm.drop_model('twin');
 
 -- the other options a model relabels only some members with: fixed cut points, median references, another NAPL
@@ -222,6 +277,8 @@ SELECT * FROM compare_models('opt', 'opt_full', '1998-09-30');
 SELECT * FROM compare_models('opt', 'opt_full', '1998-10-15');
 SELECT * FROM compare_models('opt', 'opt_full', '1998-10-15');
 SELECT * FROM compare_models('opt', 'opt_full', '1998-12-31');
+SELECT * FROM oracle('opt');
+SELECT * FROM oracle('opt_full');
 SELECT rfm.drop_model('opt'), rfm.drop_model('opt_full');
 
 -- TRUNCATE makes the next refresh a full rebuild

@@ -132,6 +132,8 @@ ALTER EXTENSION rfm UPDATE;
 SELECT rfm.create_model('now', 'orders');
 SELECT members, changed FROM rfm.refresh('now', '2024-03-31');
 SELECT members, changed FROM rfm.refresh('now', '2024-06-30');
+-- the first refresh after the update on the day of the last one (it replaces that refresh), then the next month
+SELECT m.name, m.layout, r.members, r.rebuilt, r.changed FROM rfm.model m, rfm.refresh(m.name, '2024-06-30') r ORDER BY 1;
 SELECT m.name, m.layout, r.members, r.rebuilt, r.changed FROM rfm.model m, rfm.refresh(m.name, '2024-07-31') r ORDER BY 1;
 INSERT INTO orders SELECT g % 70, date '2024-08-01' + g % 30, g % 13 + 2 FROM generate_series(1, 60) g;
 DELETE FROM orders WHERE member_id = 3 AND ordered_at < '2024-02-01';
@@ -140,6 +142,12 @@ SELECT (SELECT count(*) FROM (SELECT * FROM rfm_mid.labels EXCEPT ALL SELECT * F
        (SELECT count(*) FROM (SELECT * FROM rfm_now.labels EXCEPT ALL SELECT * FROM rfm_mid.labels) x) AS only_now,
        (SELECT count(*) FROM rfm_now.labels) AS labelled;
 SELECT (SELECT count(*) FROM (SELECT * FROM rfm_mid.flow EXCEPT ALL SELECT * FROM rfm_now.flow) x) AS flow_differs,
+       (SELECT count(*) FROM (SELECT r.as_of, t.dimension, t.from_label, t.to_label, t.members, t.revenue
+                                FROM rfm_mid.transitions t JOIN rfm_mid.refreshes r USING (refresh_id)
+                              EXCEPT ALL
+                              SELECT r.as_of, t.dimension, t.from_label, t.to_label, t.members, t.revenue
+                                FROM rfm_now.transitions t JOIN rfm_now.refreshes r USING (refresh_id)) x) AS transitions_differ,
+       (SELECT count(*) FROM (SELECT * FROM rfm_mid.label_totals EXCEPT ALL SELECT * FROM rfm_now.label_totals) x) AS totals_differ,
        (SELECT count(*) FROM (SELECT * FROM rfm._labels_at('mid', '2024-06-30') EXCEPT ALL
                               SELECT * FROM rfm._labels_at('now', '2024-06-30')) x) AS history_differs;
 SELECT rfm.drop_model('mid'), rfm.drop_model('now');

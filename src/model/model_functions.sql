@@ -302,6 +302,18 @@ BEGIN
       nes rfm.nes_stage, dciu text, tier text, members bigint NOT NULL, sum_day numeric NOT NULL,
       sum_frequency numeric NOT NULL, sum_monetary numeric NOT NULL);
     COMMENT ON TABLE %1$I.label_totals IS 'Members, and sums of last purchase day (- 2000-01-01), frequency and monetary, per combination of labels at the last refresh (model %2$s): the summaries are read from it';
+    -- carried over labels (an older model): the spend of their last flow, and their totals; the next refresh
+    -- corrects both by the rows that differ
+    UPDATE %1$I.label_state l
+       SET since_prev = CASE WHEN r.prev_as_of IS NULL THEN 0
+                             ELSE rfm.monetary(m.purchases, r.as_of, make_interval(days => r.as_of - r.prev_as_of)) END
+      FROM %1$I.members m,
+           (SELECT as_of, lag(as_of) OVER (ORDER BY as_of) AS prev_as_of FROM %1$I.refreshes ORDER BY as_of DESC LIMIT 1) r
+     WHERE m.member_id = l.member_id AND l.last_day IS NOT NULL;
+    INSERT INTO %1$I.label_totals
+    SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, count(*),
+           sum(last_day - DATE '2000-01-01'), sum(frequency), sum(monetary::numeric)
+      FROM %1$I.label_state WHERE last_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
     CREATE MATERIALIZED VIEW %1$I.segment_summary AS
       SELECT t.segment, rfm.label_name('segment', t.segment) AS segment_name, sum(t.members)::bigint AS members,
              round(sum(t.members) / sum(sum(t.members)) OVER (), 4) AS share_of_members,
@@ -1018,16 +1030,21 @@ BEGIN
                    s, format(hist_sql, '_rfm_old'), format(hist_sql, '_rfm_base'));
     DROP TABLE _rfm_hist;
   ELSE
+    -- (each distinct monetary value is turned into numeric once: members share values, and the conversion is
+    -- the dearest part)
     EXECUTE format('TRUNCATE %1$I.hist;
                     INSERT INTO %1$I.hist
                     SELECT dim, bucket, n, total FROM (
                       SELECT CASE WHEN GROUPING(last_day) = 0 THEN ''l'' WHEN GROUPING(frequency) = 0 THEN ''f''
-                                  WHEN GROUPING(floor(monetary)) = 0 THEN ''m'' ELSE ''g'' END::"char" AS dim,
-                             coalesce((last_day - DATE ''2000-01-01'')::float8, frequency::float8, floor(monetary), floor(gap)) AS bucket,
-                             count(*) AS n,
-                             CASE WHEN GROUPING(floor(monetary)) = 0 THEN sum(monetary::numeric) END AS total
+                                  ELSE ''g'' END::"char" AS dim,
+                             coalesce((last_day - DATE ''2000-01-01'')::float8, frequency::float8, floor(gap)) AS bucket,
+                             count(*) AS n, NULL::numeric AS total
                         FROM _rfm_base WHERE last_day IS NOT NULL
-                       GROUP BY GROUPING SETS ((last_day), (frequency), (floor(monetary)), (floor(gap)))) g
+                       GROUP BY GROUPING SETS ((last_day), (frequency), (floor(gap)))
+                      UNION ALL
+                      SELECT ''m'', floor(v), sum(k)::bigint, sum(v::numeric * k)
+                        FROM (SELECT monetary AS v, count(*) AS k FROM _rfm_base WHERE last_day IS NOT NULL GROUP BY 1) d
+                       GROUP BY 2) g
                      WHERE bucket IS NOT NULL ORDER BY dim, bucket', s);
   END IF;
   PERFORM rfm._index_joins(false, hashjoin, mergejoin);
@@ -1040,40 +1057,25 @@ BEGIN
   members := sums.n;
   PERFORM rfm._progress(name, format('labelling %s members as of %s', members, as_of));
 
-  -- 4. references, cut points, fallback cycle, top-20 % revenue: (fast) from hist, or from every member
+  -- 4. references, cut points, fallback cycle, top-20 % revenue: order statistics read from hist (the same
+  -- values as rfm.breaks and percentile_cont over every member, to the bit)
   ref_r := ((sums.n * (as_of - DATE '2000-01-01') - sums.sum_day) / nullif(sums.n, 0))::float8;
   ref_f := (sums.sum_f / nullif(sums.n, 0))::float8;
   ref_m := (sums.sum_m / nullif(sums.n, 0))::float8;
   revenue := sums.sum_m::float8;
-  IF fast THEN
-    IF jsonb_typeof(vref) = 'string' AND vref #>> '{}' = 'median' THEN
-      ref_r := (rfm._hist_quantiles(s, 'l', sums.n, '{0.5}', as_of))[1];
-      ref_f := (rfm._hist_quantiles(s, 'f', sums.n, '{0.5}', as_of))[1];
-      ref_m := (rfm._hist_quantiles(s, 'm', sums.n, '{0.5}', as_of))[1];
-    END IF;
-    IF scoring = 'quantile' THEN
-      probs := ARRAY(SELECT g::float8 / bins::float8 FROM generate_series(1, bins - 1) g);
-      rb := rfm._hist_quantiles(s, 'l', sums.n, probs, as_of);
-      fb := rfm._hist_quantiles(s, 'f', sums.n, probs, as_of);
-      mb := rfm._hist_quantiles(s, 'm', sums.n, probs, as_of);
-    END IF;
-    IF fallback IS NULL THEN
-      fallback := coalesce((rfm._hist_quantiles(s, 'g', sums.n_repeat, '{0.5}', as_of))[1], 30);
-    END IF;
-  ELSE
-    IF jsonb_typeof(vref) = 'string' AND vref #>> '{}' = 'median' THEN
-      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY as_of - last_day), percentile_cont(0.5) WITHIN GROUP (ORDER BY frequency),
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY monetary) INTO ref_r, ref_f, ref_m
-        FROM _rfm_base WHERE last_day IS NOT NULL;
-    END IF;
-    IF scoring = 'quantile' THEN
-      SELECT rfm.breaks(as_of - last_day, bins), rfm.breaks(frequency, bins), rfm.breaks(monetary, bins)
-        INTO rb, fb, mb FROM _rfm_base WHERE last_day IS NOT NULL;
-    END IF;
-    IF fallback IS NULL THEN
-      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) INTO fallback FROM _rfm_base WHERE gap IS NOT NULL;
-      fallback := coalesce(fallback, 30);
-    END IF;
+  IF jsonb_typeof(vref) = 'string' AND vref #>> '{}' = 'median' THEN
+    ref_r := (rfm._hist_quantiles(s, 'l', sums.n, '{0.5}', as_of))[1];
+    ref_f := (rfm._hist_quantiles(s, 'f', sums.n, '{0.5}', as_of))[1];
+    ref_m := (rfm._hist_quantiles(s, 'm', sums.n, '{0.5}', as_of))[1];
+  END IF;
+  IF scoring = 'quantile' THEN
+    probs := ARRAY(SELECT g::float8 / bins::float8 FROM generate_series(1, bins - 1) g);
+    rb := rfm._hist_quantiles(s, 'l', sums.n, probs, as_of);
+    fb := rfm._hist_quantiles(s, 'f', sums.n, probs, as_of);
+    mb := rfm._hist_quantiles(s, 'm', sums.n, probs, as_of);
+  END IF;
+  IF fallback IS NULL THEN
+    fallback := coalesce((rfm._hist_quantiles(s, 'g', sums.n_repeat, '{0.5}', as_of))[1], 30);
   END IF;
   top20 := rfm._hist_top(s, ceil(0.2 * sums.n)::bigint);
   IF jsonb_typeof(vref) = 'object' THEN
@@ -1223,85 +1225,72 @@ BEGIN
           ev.relation IS NOT NULL, dciu_cuts;
   old_rel := CASE WHEN fast THEN '_rfm_old' ELSE format('%I.label_state', s) END;
   ANALYZE _rfm_lab;
-  -- the rows of label_state to write: members whose labels changed (entered, exited, or any label differs),
-  -- whose facts changed, new rows, rows whose state is gone
+  -- the rows of label_state that differ (members whose labels changed: entered, exited, or any label differs;
+  -- whose facts changed; new rows, rows whose state is gone), with their old parts: the flow and label_totals
+  -- are the last ones corrected by these rows alone. On a refresh after the last one, members who spent since
+  -- it are among them too (their spend is the revenue of the flow).
   EXECUTE format($q$
     CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
     SELECT coalesce(n.member_id, o.member_id) AS member_id, o.member_id IS NOT NULL AS had_row,
            n.member_id IS NOT NULL AS has_state, o.last_day IS NOT NULL AS was, n.last_day IS NOT NULL AS is_now,
            %2$s AS changed, n.frequency, n.monetary, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment,
            n.napl, n.nes, n.dciu, n.tier, n.p_alive, n.expected_purchases, n.clv, n.last_day, n.days, n.gap,
-           n.since_prev, n.recheck, o.since AS o_since, o.segment AS o_segment, o.value_segment AS o_value_segment,
-           o.napl AS o_napl, o.nes AS o_nes, o.dciu AS o_dciu, o.tier AS o_tier
+           n.since_prev, n.recheck, o.since AS o_since, o.r_score AS o_r_score, o.f_score AS o_f_score,
+           o.m_score AS o_m_score, o.segment AS o_segment, o.value_segment AS o_value_segment, o.napl AS o_napl,
+           o.nes AS o_nes, o.dciu AS o_dciu, o.tier AS o_tier, o.last_day AS o_last_day, o.frequency AS o_frequency,
+           o.monetary AS o_monetary, o.since_prev AS o_since_prev
       FROM _rfm_lab n FULL JOIN %1$s o ON o.member_id = n.member_id
-     WHERE n.member_id IS NULL OR o.member_id IS NULL OR %3$s$q$, old_rel, labels_differ, row_differs);
+     WHERE n.member_id IS NULL OR o.member_id IS NULL OR %3$s OR (%4$L AND n.since_prev <> 0)$q$,
+    old_rel, labels_differ, row_differs, last_as_of IS NULL OR last_as_of < as_of);
   SELECT count(*) INTO changed FROM _rfm_changed c WHERE c.changed;
   ANALYZE _rfm_changed;
 
-  -- 7. the flow from the refresh before as_of to this one, per dimension: every member's (previous label, new
-  -- label) with its spend in between. When the last refresh is the previous one, the members whose labels did
-  -- not change stay where they were, and (fast) those not labelled here stay where label_totals counts them,
-  -- having spent nothing since. A refresh that replaces the last one (same day) compares with the refresh
-  -- before, from the history: everyone (all relabelled), or (fast) the last flow with the candidates' old part
-  -- taken out and their new part put in.
+  -- 7. the flow from the refresh before as_of to this one, per dimension (members and their spend in between),
+  -- from the rows that differ. When the last refresh is the previous one: everyone stays where label_totals
+  -- counts them, having spent nothing, except the rows that differ, whose old part is taken out and whose
+  -- (old label, new label) is put in. A refresh that replaces the last one (same day) takes the last one's
+  -- transitions, with the old part of the rows that differ (previous label from the history, old label) taken
+  -- out and their new part put in.
   IF last_as_of < as_of OR last_as_of IS NULL THEN
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
       SELECT p_present, t_present, f_segment, t_segment, f_value, t_value, f_napl, t_napl, f_nes, t_nes, f_tier, t_tier,
              f_dciu, t_dciu, sum(members) AS members, sum(revenue) AS revenue
-        FROM (SELECT true AS p_present, true AS t_present, n.segment AS f_segment, n.segment AS t_segment,
-                     n.value_segment AS f_value, n.value_segment AS t_value, n.napl AS f_napl, n.napl AS t_napl,
-                     n.nes AS f_nes, n.nes AS t_nes, n.tier AS f_tier, n.tier AS t_tier, n.dciu AS f_dciu,
-                     n.dciu AS t_dciu, 1 AS members, n.since_prev AS revenue
-                FROM _rfm_lab n
-               WHERE n.last_day IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = n.member_id AND c.changed)
-              UNION ALL
-              SELECT c.was, c.is_now, c.o_segment, c.segment, c.o_value_segment, c.value_segment, c.o_napl, c.napl,
-                     c.o_nes, c.nes, c.o_tier, c.tier, c.o_dciu, c.dciu, 1, CASE WHEN c.is_now THEN c.since_prev ELSE 0 END
-                FROM _rfm_changed c WHERE c.changed
-              %1$s) u
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$,
-      CASE WHEN fast THEN format($u$
-              UNION ALL
-              SELECT true, true, segment, segment, value_segment, value_segment, napl, napl, nes, nes, tier, tier,
-                     dciu, dciu, members, 0
+        FROM (SELECT true AS p_present, true AS t_present, segment AS f_segment, segment AS t_segment,
+                     value_segment AS f_value, value_segment AS t_value, napl AS f_napl, napl AS t_napl, nes AS f_nes,
+                     nes AS t_nes, tier AS f_tier, tier AS t_tier, dciu AS f_dciu, dciu AS t_dciu, members, 0 AS revenue
                 FROM %I.label_totals
               UNION ALL
-              SELECT true, true, o.segment, o.segment, o.value_segment, o.value_segment, o.napl, o.napl, o.nes, o.nes,
-                     o.tier, o.tier, o.dciu, o.dciu, -1, 0
-                FROM _rfm_old o WHERE o.last_day IS NOT NULL$u$, s) ELSE '' END);
-  ELSIF NOT fast THEN
-    EXECUTE format($q$
-      CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
-      SELECT p.member_id IS NOT NULL AS p_present, n.member_id IS NOT NULL AS t_present,
-             p.segment AS f_segment, n.segment AS t_segment, p.value_segment AS f_value, n.value_segment AS t_value,
-             p.napl AS f_napl, n.napl AS t_napl, p.nes AS f_nes, n.nes AS t_nes, p.tier AS f_tier, n.tier AS t_tier,
-             p.dciu AS f_dciu, n.dciu AS t_dciu, count(*) AS members, coalesce(sum(n.since_prev), 0) AS revenue
-        FROM (SELECT member_id, segment, value_segment, napl, nes, tier, dciu FROM %I.label_history
-               WHERE $1 IS NOT NULL AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)) p
-        FULL JOIN (SELECT * FROM _rfm_lab WHERE last_day IS NOT NULL) n ON n.member_id = p.member_id
-       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s)
-      USING prev_as_of;
+              SELECT true, true, o_segment, o_segment, o_value_segment, o_value_segment, o_napl, o_napl, o_nes, o_nes,
+                     o_tier, o_tier, o_dciu, o_dciu, -1, 0
+                FROM _rfm_changed WHERE was
+              UNION ALL
+              SELECT was, is_now, o_segment, segment, o_value_segment, value_segment, o_napl, napl, o_nes, nes,
+                     o_tier, tier, o_dciu, dciu, 1, CASE WHEN is_now THEN since_prev ELSE 0 END
+                FROM _rfm_changed WHERE was OR is_now) u
+       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s);
   ELSE
+    PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
       SELECT p.member_id IS NOT NULL AS p_present, x.t_present, p.segment AS f_segment, x.segment AS t_segment,
              p.value_segment AS f_value, x.value_segment AS t_value, p.napl AS f_napl, x.napl AS t_napl,
              p.nes AS f_nes, x.nes AS t_nes, p.tier AS f_tier, x.tier AS t_tier, p.dciu AS f_dciu, x.dciu AS t_dciu,
              sum(x.sign) AS members, sum(x.revenue) AS revenue
-        FROM (SELECT c.member_id, -1 AS sign, o.last_day IS NOT NULL AS t_present, o.segment, o.value_segment, o.napl,
-                     o.nes, o.tier, o.dciu, CASE WHEN o.last_day IS NOT NULL THEN -o.since_prev ELSE 0 END AS revenue
-                FROM _rfm_cand c LEFT JOIN _rfm_old o USING (member_id)
+        FROM (SELECT member_id, -1 AS sign, was AS t_present, o_segment AS segment, o_value_segment AS value_segment,
+                     o_napl AS napl, o_nes AS nes, o_tier AS tier, o_dciu AS dciu,
+                     CASE WHEN was THEN -o_since_prev ELSE 0 END AS revenue
+                FROM _rfm_changed
               UNION ALL
-              SELECT c.member_id, 1, n.last_day IS NOT NULL, n.segment, n.value_segment, n.napl, n.nes, n.tier, n.dciu,
-                     CASE WHEN n.last_day IS NOT NULL THEN n.since_prev ELSE 0 END
-                FROM _rfm_cand c LEFT JOIN _rfm_lab n USING (member_id)) x
+              SELECT member_id, 1, is_now, segment, value_segment, napl, nes, tier, dciu,
+                     CASE WHEN is_now THEN since_prev ELSE 0 END
+                FROM _rfm_changed) x
         LEFT JOIN %I.label_history p
           ON p.member_id = x.member_id AND $1 IS NOT NULL AND p.valid_from <= $1 AND (p.valid_to IS NULL OR p.valid_to > $1)
        WHERE p.member_id IS NOT NULL OR x.t_present
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s)
       USING prev_as_of;
+    PERFORM rfm._index_joins(false, hashjoin, mergejoin);
   END IF;
   EXECUTE format($q$
     CREATE TEMP TABLE _rfm_trans ON COMMIT DROP AS
@@ -1318,7 +1307,7 @@ BEGIN
             SELECT dimension, from_label, to_label, members, revenue FROM %1$I.transitions
              WHERE $3 AND refresh_id = $4) u
      GROUP BY 1, 2, 3 HAVING sum(members) <> 0$q$, s)
-    USING tier_policy, ev.relation IS NOT NULL, fast AND last_as_of = as_of, last_ref.refresh_id;
+    USING tier_policy, ev.relation IS NOT NULL, last_as_of = as_of, last_ref.refresh_id;
 
   -- 8. history: a changed member's open row is closed at as_of, or replaced if it was opened at as_of (a refresh
   -- on the day of the last one replaces that refresh)
@@ -1342,28 +1331,26 @@ BEGIN
                     SELECT member_id, $1, NULL, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
                       FROM _rfm_changed WHERE changed AND is_now ORDER BY member_id', s) USING as_of;
 
-  -- 9. label_totals (the members and sums per label combination: the candidates' old rows out, their new ones
-  -- in; or counted again) and label_state: rows whose state is gone deleted, rows that differ updated (`since`,
-  -- the start of their history row, is as_of if a label changed), new rows inserted
+  -- 9. label_totals (the members and sums per label combination: the old part of the rows that differ taken
+  -- out, their new part put in) and label_state: rows whose state is gone deleted, rows that differ updated
+  -- (`since`, the start of their history row, is as_of if a label changed), new rows inserted
   PERFORM rfm._progress(name, 'writing labels');
   EXECUTE format($q$
     CREATE TEMP TABLE _rfm_totals ON COMMIT DROP AS
     SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, sum(members)::bigint AS members,
            sum(sum_day) AS sum_day, sum(sum_frequency) AS sum_frequency, sum(sum_monetary) AS sum_monetary
-      FROM (SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, 1 AS members,
-                   last_day - DATE '2000-01-01' AS sum_day, frequency AS sum_frequency, monetary::numeric AS sum_monetary
-              FROM _rfm_lab WHERE last_day IS NOT NULL
-            %2$s) u
+      FROM (SELECT * FROM %1$I.label_totals
+            UNION ALL
+            SELECT o_r_score, o_f_score, o_m_score, o_segment, o_value_segment, o_napl, o_nes, o_dciu, o_tier, -1,
+                   -(o_last_day - DATE '2000-01-01'), -o_frequency, -o_monetary::numeric
+              FROM _rfm_changed WHERE was
+            UNION ALL
+            SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, 1,
+                   last_day - DATE '2000-01-01', frequency, monetary::numeric
+              FROM _rfm_changed WHERE is_now) u
      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(members) <> 0;
     TRUNCATE %1$I.label_totals;
-    INSERT INTO %1$I.label_totals SELECT * FROM _rfm_totals$q$, s,
-    CASE WHEN fast THEN format($u$
-            UNION ALL
-            SELECT * FROM %I.label_totals
-            UNION ALL
-            SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, -1,
-                   -(last_day - DATE '2000-01-01'), -frequency, -monetary::numeric
-              FROM _rfm_old WHERE last_day IS NOT NULL$u$, s) ELSE '' END);
+    INSERT INTO %1$I.label_totals SELECT * FROM _rfm_totals$q$, s);
   DROP TABLE _rfm_totals;
   -- label_state: when most of it is written (a new model, lifetime values that move for everyone) it is
   -- rewritten as a bulk load, its indexes built afterwards; otherwise row by row
