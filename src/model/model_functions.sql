@@ -825,6 +825,7 @@ DECLARE
   fit_g rfm.gamma_gamma;
   clv_sql text;
   score_sql text;
+  lab_sql text;
   base_sql text;
   hist_sql text;
   params jsonb;
@@ -841,6 +842,7 @@ DECLARE
   hashjoin text := current_setting('enable_hashjoin');
   mergejoin text := current_setting('enable_mergejoin');
   rid bigint;
+  relabelled bigint;
   k record;
 BEGIN
   IF as_of IS NULL OR NOT isfinite(as_of) THEN
@@ -1206,7 +1208,8 @@ BEGIN
   clv_sql := CASE WHEN to_regclass('pg_temp._rfm_clv') IS NULL THEN
                    'NULL::float8 AS p_alive, NULL::float8 AS expected_purchases, NULL::float8 AS clv'
                  ELSE 'c.p_alive, c.expected_purchases, c.clv' END;
-  EXECUTE format('CREATE TEMP TABLE _rfm_lab ON COMMIT DROP AS
+  -- the new rows (labels and facts) of the members labelled here
+  lab_sql := format('
     SELECT member_id, frequency, monetary, r_score, f_score, m_score,
            rfm.segment(r_score, f_score, m_score, $7) AS segment,
            rfm.value_segment(recency < $8, frequency >= $9, monetary >= $10) AS value_segment,
@@ -1220,11 +1223,8 @@ BEGIN
     SELECT member_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, recheck
       FROM _rfm_base WHERE last_day IS NULL', clv_sql, score_sql,
-      CASE WHEN to_regclass('pg_temp._rfm_clv') IS NOT NULL THEN 'LEFT JOIN _rfm_clv c USING (member_id)' ELSE '' END)
-    USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
-          ev.relation IS NOT NULL, dciu_cuts;
+      CASE WHEN to_regclass('pg_temp._rfm_clv') IS NOT NULL THEN 'LEFT JOIN _rfm_clv c USING (member_id)' ELSE '' END);
   old_rel := CASE WHEN fast THEN '_rfm_old' ELSE format('%I.label_state', s) END;
-  ANALYZE _rfm_lab;
   -- the rows of label_state that differ (members whose labels changed: entered, exited, or any label differs;
   -- whose facts changed; new rows, rows whose state is gone), with their old parts: the flow and label_totals
   -- are the last ones corrected by these rows alone. On a refresh after the last one, members who spent since
@@ -1239,11 +1239,18 @@ BEGIN
            o.m_score AS o_m_score, o.segment AS o_segment, o.value_segment AS o_value_segment, o.napl AS o_napl,
            o.nes AS o_nes, o.dciu AS o_dciu, o.tier AS o_tier, o.last_day AS o_last_day, o.frequency AS o_frequency,
            o.monetary AS o_monetary, o.since_prev AS o_since_prev
-      FROM _rfm_lab n FULL JOIN %1$s o ON o.member_id = n.member_id
+      FROM (%5$s) n FULL JOIN %1$s o ON o.member_id = n.member_id
      WHERE n.member_id IS NULL OR o.member_id IS NULL OR %3$s OR (%4$L AND n.since_prev <> 0)$q$,
-    old_rel, labels_differ, row_differs, last_as_of IS NULL OR last_as_of < as_of);
+    old_rel, labels_differ, row_differs, last_as_of IS NULL OR last_as_of < as_of, lab_sql)
+    USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
+          ev.relation IS NOT NULL, dciu_cuts;
   SELECT count(*) INTO changed FROM _rfm_changed c WHERE c.changed;
   ANALYZE _rfm_changed;
+  IF fast THEN
+    SELECT count(*) INTO relabelled FROM _rfm_base WHERE last_day IS NOT NULL;
+  ELSE
+    relabelled := members;
+  END IF;
 
   -- 7. the flow from the refresh before as_of to this one, per dimension (members and their spend in between),
   -- from the rows that differ. When the last refresh is the previous one: everyone stays where label_totals
@@ -1417,12 +1424,12 @@ BEGIN
            coalesce(sum(members) FILTER (WHERE from_label = 'P' AND to_label = 'A'), 0)
              / nullif(sum(members) FILTER (WHERE from_label = 'P'), 0),
            ($12 / nullif($13, 0))::float8,
-           $14, $15, $16, $17, $18, (SELECT count(*) FROM _rfm_lab WHERE last_day IS NOT NULL)
+           $14, $15, $16, $17, $18, $19
       FROM _rfm_trans WHERE dimension = 'napl'
     RETURNING refresh_id$q$, s)
     INTO rid
     USING as_of, rebuild_all, started, members, rebuilt, changed, fallback, ref_r, ref_f, ref_m, revenue, top20,
-          sums.sum_m, dciu_cuts, fit_b, fit_p, fit_g, params;
+          sums.sum_m, dciu_cuts, fit_b, fit_p, fit_g, params, relabelled;
   EXECUTE format($q$
     INSERT INTO %1$I.cutpoints
     SELECT $1, d.dimension, d.breaks, array_agg(coalesce(x.n, 0) ORDER BY g.score)
@@ -1444,7 +1451,10 @@ BEGIN
 
   -- 11. the tier watch list and the BI views
   PERFORM rfm._progress(name, 'refreshing the BI views');
-  IF NOT fast THEN
+  IF tier_policy IS NULL THEN
+    -- (emptied once the policy is removed from the options)
+    EXECUTE format('DELETE FROM %I.tier_watch', s);
+  ELSIF NOT fast THEN
     EXECUTE format('TRUNCATE %1$I.tier_watch;
                     INSERT INTO %1$I.tier_watch
                     SELECT member_id, watch, (st).tier, (st).since, (st).next_review, (st).qualifying_spend,
@@ -1457,7 +1467,7 @@ BEGIN
   EXECUTE format('REFRESH MATERIALIZED VIEW %1$I.segment_summary; REFRESH MATERIALIZED VIEW %1$I.lifecycle_summary;
                   REFRESH MATERIALIZED VIEW %1$I.flow; REFRESH MATERIALIZED VIEW %1$I.kpi;
                   REFRESH MATERIALIZED VIEW %1$I.dciu_lift; REFRESH MATERIALIZED VIEW %1$I.napl_dciu', s);
-  DROP TABLE _rfm_base, _rfm_lab, _rfm_changed, _rfm_moves, _rfm_trans;
+  DROP TABLE _rfm_base, _rfm_changed, _rfm_moves, _rfm_trans;
   -- (without a NOTICE for those this refresh did not make)
   FOR k IN SELECT t FROM unnest(ARRAY['_rfm_clv', '_rfm_old', '_rfm_cand', '_rfm_touched']) t
             WHERE to_regclass('pg_temp.' || t) IS NOT NULL LOOP
