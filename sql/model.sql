@@ -31,6 +31,16 @@ RESET ROLE;
 REVOKE SELECT ON model_orders FROM rfm_model_tester;
 DROP ROLE rfm_model_tester;
 
+-- a source without an index led by the member column: a notice with the index to create
+SET client_min_messages = notice;
+SELECT rfm.create_model('noticed', 'model_orders');
+CREATE TABLE indexed_orders (LIKE model_orders);
+CREATE INDEX ON indexed_orders (member_id, ordered_at);
+SELECT rfm.create_model('indexed', 'indexed_orders');
+SET client_min_messages = warning;
+SELECT rfm.drop_model('noticed'), rfm.drop_model('indexed');
+DROP TABLE indexed_orders;
+
 SELECT rfm.create_model('cdnow', 'model_orders');
 SELECT rfm.create_model('cdnow', 'model_orders');
 SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') IS NOT NULL AS has_comment

@@ -497,6 +497,14 @@ BEGIN
       USING ERRCODE = 'datatype_mismatch', HINT = 'Use a numeric, double precision or integer column.';
   END IF;
   PERFORM rfm._check_options(options);
+  -- an incremental refresh re-reads the touched members' orders: without an index led by the member column
+  -- that is a scan of the whole source
+  IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                  WHERE i.indrelid = source AND a.attname = member_column) THEN
+    RAISE NOTICE 'source % has no index on its member column "%"', source, member_column
+      USING HINT = format('Incremental refreshes read the touched members'' orders through it; without one they scan the whole table: CREATE INDEX ON %s (%I).',
+                          source, member_column);
+  END IF;
   ev := rfm._events(options);
   IF ev.relation IS NOT NULL THEN
     -- kept schema-qualified, whatever the search_path of later refreshes
