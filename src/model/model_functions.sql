@@ -952,7 +952,8 @@ BEGIN
   IF rebuild_all THEN
     PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text);
     EXECUTE format('DELETE FROM %I.changes', s);
-    EXECUTE format('TRUNCATE %I.members', s);
+    -- loaded without its primary key, which is built afterwards (cheaper than keeping it, sorted or not)
+    EXECUTE format('TRUNCATE %1$I.members; ALTER TABLE %1$I.members DROP CONSTRAINT members_pkey', s);
   ELSE
     EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
                       WITH d AS (DELETE FROM %I.changes RETURNING member_id) SELECT DISTINCT member_id FROM d', s);
@@ -966,19 +967,21 @@ BEGIN
                           m.member_column, m.time_column, amount_expr, m.source,
                           CASE WHEN rebuild_all THEN 'IS NOT NULL' ELSE 'IN (SELECT member_id FROM _rfm_touched)' END);
   IF ev.relation IS NULL THEN
-    EXECUTE format('INSERT INTO %I.members (member_id, purchases) %s ORDER BY 1', s, purchases_sql);
+    EXECUTE format('INSERT INTO %I.members (member_id, purchases) %s %s', s, purchases_sql,
+                   CASE WHEN NOT rebuild_all THEN 'ORDER BY 1' END);
   ELSE
     EXECUTE format('INSERT INTO %I.members (member_id, purchases, intent)
                      SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
-                       FROM (%s) p FULL JOIN (%s) i ON i.member_id = p.member_id
-                      ORDER BY 1',
+                       FROM (%s) p FULL JOIN (%s) i ON i.member_id = p.member_id %s',
                    s, purchases_sql,
                    CASE WHEN rebuild_all THEN events_sql
                         ELSE replace(events_sql, '/* touched */',
-                                     format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)) END);
+                                     format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)) END,
+                   CASE WHEN NOT rebuild_all THEN 'ORDER BY 1' END);
   END IF;
   IF rebuild_all THEN
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
+    EXECUTE format('ALTER TABLE %I.members ADD CONSTRAINT members_pkey PRIMARY KEY (member_id)', s);
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
   END IF;
 
@@ -1341,10 +1344,19 @@ BEGIN
                    WHERE c.changed AND c.was AND c.o_since < $1 AND h.member_id = c.member_id AND h.valid_from = c.o_since', s)
     USING as_of;
   PERFORM rfm._index_joins(false, hashjoin, mergejoin);
-  -- sorted by member id, so that index insertions are sequential
+  -- sorted by member id, so that index insertions are sequential; the first refresh (an empty history) loads
+  -- it without indexes and builds them afterwards
+  IF last_as_of IS NULL THEN
+    EXECUTE format('ALTER TABLE %1$I.label_history DROP CONSTRAINT label_history_pkey;
+                    DROP INDEX %1$I.label_history_valid_from_idx', s);
+  END IF;
   EXECUTE format('INSERT INTO %1$I.label_history
                     SELECT member_id, $1, NULL, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
                       FROM _rfm_changed WHERE changed AND is_now ORDER BY member_id', s) USING as_of;
+  IF last_as_of IS NULL THEN
+    EXECUTE format('ALTER TABLE %1$I.label_history ADD CONSTRAINT label_history_pkey PRIMARY KEY (member_id, valid_from);
+                    CREATE INDEX label_history_valid_from_idx ON %1$I.label_history (valid_from)', s);
+  END IF;
 
   -- 9. label_totals (the members and sums per label combination: the old part of the rows that differ taken
   -- out, their new part put in) and label_state: rows whose state is gone deleted, rows that differ updated
