@@ -304,6 +304,7 @@ def phase_of(q):
     if re.search(r"REFRESH MATERIALIZED VIEW|_rfm_totals|label_totals|_rfm_rows|tier_watch|_label_state_indexes", q):
         return "label_state + views"
     if re.search(r"(UPDATE|INSERT INTO|DELETE FROM) \S*\.label_state\b", q): return "label_state + views"
+    if "CREATE TEMP TABLE _rfm_changed" in q: return "labelling"   # labelling inside the comparison (1.3)
     if "label_history" in q or "_rfm_changed" in q: return "history"
     if re.search(r"_rfm_cand|_rfm_base|_rfm_hist|_rfm_crossed|_rfm_lab|_rfm_old|\.hist\b|rfm\.breaks|percentile_cont|"
                  r"array_agg\(v|sum\(v::numeric", q): return "labelling"
