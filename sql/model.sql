@@ -98,6 +98,12 @@ SELECT (SELECT count(*) FROM produced) AS labels,
                               EXCEPT ALL
                               SELECT r.as_of, t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 6)
                                 FROM rfm_twin.transitions t JOIN rfm_twin.refreshes r USING (refresh_id)) x) AS transitions_differ;
+-- a full refresh that changes nothing writes nothing: every member is compared with its row of label_state
+BEGIN;
+SELECT members, changed FROM rfm.refresh('twin', '1998-06-30', "full" => true);
+SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables WHERE relid = 'rfm_twin.label_state'::regclass;
+SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables WHERE relid = 'rfm_twin.label_history'::regclass;
+COMMIT;
 SELECT as_of, members, round(revenue::numeric, 2) AS revenue, round(active_rate::numeric, 4) AS active,
        round(repurchase_rate::numeric, 4) AS repurchase, round(churn_rate::numeric, 4) AS churn,
        round(n_to_a_rate::numeric, 4) AS n_to_a, round(p_to_a_rate::numeric, 4) AS p_to_a,
