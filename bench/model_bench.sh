@@ -24,8 +24,7 @@
 #  5. drop the model; DELETE the inserted orders (they all have time of day 23:59:59.654321) and
 #     VACUUM (ANALYZE) bench.orders, so the table is as before.
 # Before each timed statement a CHECKPOINT writes out what the steps before dirtied (a full refresh writes up
-# to 2.5 GB of WAL; without it, the checkpoint that follows spreads its writes over the next minutes and slows
-# whichever step runs then: up to +50 % on the same UPDATE in two runs).
+# to 2.5 GB of WAL), so that no step shares the machine with a timed checkpoint of the ones before.
 # Every refresh runs with auto_explain (log_min_duration 0, no ANALYZE: only the statement durations and
 # their plans) and log_min_messages = notice; the script reads the server log (SERVER_LOG) to break each
 # refresh into phases (state rebuild; finding and labelling the members; history; flow, KPIs, cut points;
