@@ -834,6 +834,7 @@ DECLARE
   clv_sql text;
   score_sql text;
   lab_sql text;
+  rows_sql text;
   base_sql text;
   hist_sql text;
   params jsonb;
@@ -1340,19 +1341,22 @@ BEGIN
                      WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1', s)
       USING as_of;
   END IF;
-  EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
-                   WHERE c.changed AND c.was AND c.o_since < $1 AND h.member_id = c.member_id AND h.valid_from = c.o_since', s)
-    USING as_of;
+  IF last_as_of IS NOT NULL THEN
+    EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
+                     WHERE c.changed AND c.was AND c.o_since < $1 AND h.member_id = c.member_id AND h.valid_from = c.o_since', s)
+      USING as_of;
+  END IF;
   PERFORM rfm._index_joins(false, hashjoin, mergejoin);
   -- sorted by member id, so that index insertions are sequential; the first refresh (an empty history) loads
-  -- it without indexes and builds them afterwards
+  -- it unsorted without indexes and builds them afterwards
   IF last_as_of IS NULL THEN
     EXECUTE format('ALTER TABLE %1$I.label_history DROP CONSTRAINT label_history_pkey;
                     DROP INDEX %1$I.label_history_valid_from_idx', s);
   END IF;
   EXECUTE format('INSERT INTO %1$I.label_history
                     SELECT member_id, $1, NULL, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
-                      FROM _rfm_changed WHERE changed AND is_now ORDER BY member_id', s) USING as_of;
+                      FROM _rfm_changed WHERE changed AND is_now %2$s', s,
+                 CASE WHEN last_as_of IS NOT NULL THEN 'ORDER BY member_id' END) USING as_of;
   IF last_as_of IS NULL THEN
     EXECUTE format('ALTER TABLE %1$I.label_history ADD CONSTRAINT label_history_pkey PRIMARY KEY (member_id, valid_from);
                     CREATE INDEX label_history_valid_from_idx ON %1$I.label_history (valid_from)', s);
@@ -1384,20 +1388,30 @@ BEGIN
   SELECT count(*) FILTER (WHERE c.has_state) > 0.25 * greatest(members, last_ref.members, 1) INTO bulk
     FROM _rfm_changed c;
   IF bulk THEN
-    EXECUTE format($q$
-      CREATE TEMP TABLE _rfm_rows ON COMMIT DROP AS
-      SELECT l.* FROM %1$I.label_state l WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = l.member_id)
-      UNION ALL
-      SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier,
-             p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
-             CASE WHEN NOT changed THEN o_since WHEN last_day IS NOT NULL THEN $1 END
-        FROM _rfm_changed WHERE has_state;
-      TRUNCATE %1$I.label_state$q$, s)
-      USING as_of;
+    -- the rows that differ, and (unless this is the model's first refresh, when label_state is empty) the
+    -- rows kept, set aside before label_state is emptied; loaded in member order without any index, the key
+    -- and the others built afterwards
+    rows_sql := 'SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes,
+                        dciu, tier, p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
+                        CASE WHEN NOT changed THEN o_since WHEN last_day IS NOT NULL THEN $1 END
+                   FROM _rfm_changed WHERE has_state';
+    IF last_as_of IS NOT NULL THEN
+      EXECUTE format($q$
+        CREATE TEMP TABLE _rfm_rows ON COMMIT DROP AS
+        SELECT l.* FROM %1$I.label_state l WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = l.member_id)
+        UNION ALL %2$s;
+        TRUNCATE %1$I.label_state$q$, s, rows_sql)
+        USING as_of;
+      rows_sql := 'SELECT * FROM _rfm_rows';
+    END IF;
     PERFORM rfm._label_state_indexes(s, false);
-    EXECUTE format('INSERT INTO %I.label_state SELECT * FROM _rfm_rows ORDER BY member_id', s);
+    EXECUTE format('ALTER TABLE %I.label_state DROP CONSTRAINT label_state_pkey', s);
+    EXECUTE format('INSERT INTO %I.label_state %s ORDER BY member_id', s, rows_sql) USING as_of;
+    EXECUTE format('ALTER TABLE %I.label_state ADD CONSTRAINT label_state_pkey PRIMARY KEY (member_id)', s);
     PERFORM rfm._label_state_indexes(s, true);
-    DROP TABLE _rfm_rows;
+    IF to_regclass('pg_temp._rfm_rows') IS NOT NULL THEN
+      DROP TABLE _rfm_rows;
+    END IF;
   ELSE
     PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
     EXECUTE format('DELETE FROM %I.label_state l USING _rfm_changed c WHERE c.member_id = l.member_id AND NOT c.has_state', s);
