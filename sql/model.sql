@@ -121,20 +121,31 @@ SELECT segment, segment_name, members, share_of_members, round(revenue::numeric,
 SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY napl;
 SELECT dimension, from_label, to_label, members, share_of_from, round(revenue::numeric, 2) AS revenue
   FROM rfm_cdnow.flow WHERE dimension IN ('napl', 'value_segment') ORDER BY 1, 2, 3;
--- the transitions recorded by every refresh equal rfm.migration between it and the refresh before
--- (members exactly, revenue to a cent), for the four dimensions; the flow view shows the last ones
-WITH pairs AS (SELECT refresh_id, lag(as_of) OVER (ORDER BY as_of) AS from_date, as_of AS to_date FROM rfm_cdnow.refreshes),
-     oracle AS (SELECT p.refresh_id, d.dimension, mg.from_label, mg.to_label, mg.members, round(mg.revenue::numeric, 2) AS revenue
-                  FROM pairs p, unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
-                       rfm.migration('cdnow', p.from_date, p.to_date, d.dimension) mg
-                 WHERE p.from_date IS NOT NULL),
-     recorded AS (SELECT t.refresh_id, t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 2)
-                    FROM rfm_cdnow.transitions t JOIN pairs p USING (refresh_id) WHERE p.from_date IS NOT NULL)
-SELECT (SELECT count(*) FROM oracle) AS oracle_rows,
-       (SELECT count(*) FROM (TABLE oracle EXCEPT ALL TABLE recorded) x) AS only_oracle,
-       (SELECT count(*) FROM (TABLE recorded EXCEPT ALL TABLE oracle) x) AS only_recorded,
-       (SELECT count(*) FROM rfm_cdnow.flow) = (SELECT count(*) FROM rfm_cdnow.transitions
-                                                  WHERE refresh_id = (SELECT max(refresh_id) FROM rfm_cdnow.refreshes)) AS flow_is_last;
+-- the transitions recorded by every refresh of a model (or by its last one: last_only) equal rfm.migration
+-- between it and the refresh before (members exactly, revenue to a cent), for the four dimensions. (Once orders
+-- of the past are changed, only the last one can: rfm.migration computes the spend from the orders as they are.)
+CREATE FUNCTION transitions_vs_migration(model_name text, last_only boolean DEFAULT false)
+  RETURNS TABLE (oracle_rows bigint, only_oracle bigint, only_recorded bigint) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE format($q$
+    WITH pairs AS (SELECT * FROM (SELECT refresh_id, lag(as_of) OVER (ORDER BY as_of) AS from_date, as_of AS to_date
+                                    FROM %1$I.refreshes) r
+                    WHERE NOT $2 OR r.to_date = (SELECT max(as_of) FROM %1$I.refreshes)),
+         oracle AS (SELECT p.refresh_id, d.dimension, mg.from_label, mg.to_label, mg.members, round(mg.revenue::numeric, 2) AS revenue
+                      FROM pairs p, unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
+                           rfm.migration($1, p.from_date, p.to_date, d.dimension) mg
+                     WHERE p.from_date IS NOT NULL),
+         recorded AS (SELECT t.refresh_id, t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 2)
+                        FROM %1$I.transitions t JOIN pairs p USING (refresh_id)
+                       WHERE p.from_date IS NOT NULL AND t.dimension IN ('segment', 'value_segment', 'napl', 'nes'))
+    SELECT (SELECT count(*) FROM oracle), (SELECT count(*) FROM (TABLE oracle EXCEPT ALL TABLE recorded) x),
+           (SELECT count(*) FROM (TABLE recorded EXCEPT ALL TABLE oracle) x)$q$, 'rfm_' || model_name)
+    USING model_name, last_only;
+END $$;
+-- the flow view shows the last ones
+SELECT t.*, (SELECT count(*) FROM rfm_cdnow.flow) = (SELECT count(*) FROM rfm_cdnow.transitions
+                                                      WHERE refresh_id = (SELECT max(refresh_id) FROM rfm_cdnow.refreshes)) AS flow_is_last
+  FROM transitions_vs_migration('cdnow') t;
 SELECT c.dimension, c.breaks, c.members_per_score
   FROM rfm_cdnow.cutpoints c JOIN rfm_cdnow.refreshes r USING (refresh_id) WHERE r.as_of = '1998-06-30' ORDER BY 1;
 SELECT * FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'nes');
@@ -168,9 +179,8 @@ DECLARE
   opt jsonb := (SELECT m.options FROM rfm.model m WHERE m.name = model_name);
   last record;
 BEGIN
-  EXECUTE format('SELECT refresh_id, as_of, value_reference, fallback_cycle,
-                         (SELECT max(as_of) FROM %1$I.refreshes p WHERE p.as_of < r.as_of) AS prev
-                    FROM %1$I.refreshes r ORDER BY as_of DESC, refresh_id DESC LIMIT 1', s) INTO last;
+  EXECUTE format('SELECT refresh_id, value_reference, fallback_cycle FROM %I.refreshes
+                   ORDER BY as_of DESC, refresh_id DESC LIMIT 1', s) INTO last;
   RETURN QUERY EXECUTE format($q$
     WITH own AS (SELECT v.* FROM (SELECT rfm.breaks(recency, 5) AS r, rfm.breaks(frequency, 5) AS f, rfm.breaks(monetary, 5) AS m,
                                          avg(recency)::float8 AS ar, avg(frequency)::float8 AS af, avg(monetary::numeric)::float8 AS am,
@@ -181,27 +191,20 @@ BEGIN
          totals AS (SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, count(*) AS members,
                            sum(last_day - DATE '2000-01-01') AS sum_day, sum(frequency) AS sum_frequency,
                            sum(monetary::numeric) AS sum_monetary
-                      FROM %1$I.label_state WHERE last_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),
-         oracle AS (SELECT d.dimension, mg.from_label, mg.to_label, mg.members, round(mg.revenue::numeric, 2)
-                      FROM unnest(ARRAY['segment', 'value_segment', 'napl', 'nes']) d(dimension),
-                           rfm.migration($5, $2, $3, d.dimension) mg WHERE $2 IS NOT NULL),
-         recorded AS (SELECT t.dimension, t.from_label, t.to_label, t.members, round(t.revenue::numeric, 2)
-                        FROM %1$I.transitions t
-                       WHERE t.refresh_id = $1 AND t.dimension IN ('segment', 'value_segment', 'napl', 'nes') AND $2 IS NOT NULL)
-    SELECT CASE WHEN $6 THEN (SELECT count(*) FROM %1$I.cutpoints c, own
+                      FROM %1$I.label_state WHERE last_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9)
+    SELECT CASE WHEN $4 THEN (SELECT count(*) FROM %1$I.cutpoints c, own
                                WHERE c.refresh_id = $1
                                  AND c.breaks IS DISTINCT FROM CASE c.dimension WHEN 'recency' THEN own.r
                                                                   WHEN 'frequency' THEN own.f ELSE own.m END) END,
-           (SELECT count(*) FROM own, jsonb_each_text($4) e(k, v)
-             WHERE e.v::float8 IS DISTINCT FROM CASE WHEN $7 THEN CASE e.k WHEN 'recency' THEN own.mr WHEN 'frequency' THEN own.mf ELSE own.mm END
+           (SELECT count(*) FROM own, jsonb_each_text($2) e(k, v)
+             WHERE e.v::float8 IS DISTINCT FROM CASE WHEN $5 THEN CASE e.k WHEN 'recency' THEN own.mr WHEN 'frequency' THEN own.mf ELSE own.mm END
                                                      ELSE CASE e.k WHEN 'recency' THEN own.ar WHEN 'frequency' THEN own.af ELSE own.am END END),
            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FROM %1$I.label_state WHERE last_day IS NOT NULL AND gap IS NOT NULL)
-             IS DISTINCT FROM $8,
+             IS DISTINCT FROM $6,
            (SELECT count(*) FROM (SELECT * FROM %1$I.label_totals EXCEPT ALL TABLE totals) x)
            + (SELECT count(*) FROM (TABLE totals EXCEPT ALL SELECT * FROM %1$I.label_totals) x),
-           (SELECT count(*) FROM (TABLE oracle EXCEPT ALL TABLE recorded) x)
-           + (SELECT count(*) FROM (TABLE recorded EXCEPT ALL TABLE oracle) x)$q$, s)
-    USING last.refresh_id, last.prev, last.as_of, last.value_reference, model_name,
+           (SELECT t.only_oracle + t.only_recorded FROM transitions_vs_migration($3, true) t)$q$, s)
+    USING last.refresh_id, last.value_reference, model_name,
           coalesce(opt ->> 'scoring', 'quantile') = 'quantile', opt ->> 'value_reference' = 'median', last.fallback_cycle;
 END $$;
 SELECT * FROM oracle('cdnow');
