@@ -129,6 +129,10 @@ ORDER BY 2, 3, 1;
 -- a model made by 1.2 (layout 3, as now): the update replaces the functions that refresh it
 \set from_version 1.2
 \i :model_part
+-- a model made by 1.3: the update replaces the functions that refresh it (a full rebuild now groups the orders
+-- sorted)
+\set from_version 1.3
+\i :model_part
 
 \c :regression_db
 DROP DATABASE rfm_upgrade;
