@@ -638,6 +638,24 @@ CREATE FUNCTION rfm._index_joins(prefer boolean, hashjoin text, mergejoin text) 
 COMMENT ON FUNCTION rfm._index_joins(boolean, text, text) IS
   'Internal: make a refresh''s joins of a few members with a big table use its indexes (hash and merge joins off), or restore the settings';
 
+-- Planner settings for one statement of a refresh: sets each (transaction-local) and returns the values they
+-- replace, to be given back to it afterwards.
+CREATE FUNCTION rfm._plan(settings jsonb) RETURNS jsonb
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  replaced jsonb := '{}';
+  k text;
+  v text;
+BEGIN
+  FOR k, v IN SELECT * FROM jsonb_each_text(settings) LOOP
+    replaced := replaced || jsonb_build_object(k, current_setting(k));
+    PERFORM set_config(k, v, true);
+  END LOOP;
+  RETURN replaced;
+END $$;
+COMMENT ON FUNCTION rfm._plan(jsonb) IS
+  'Internal: set planner settings for one statement of a refresh (transaction-local); returns the values replaced, to restore them';
+
 -- The values of monetary or gap in bucket [b, b + 1) at a refresh under way, as a query with parameter $1 = b.
 -- A refresh that relabels some members (_rfm_cand): label_state's values (by its index) for the members whose
 -- facts are unchanged, _rfm_base's for those it recomputed. One that relabels everyone: _rfm_base's.
@@ -868,7 +886,7 @@ DECLARE
   bulk boolean;
   hashjoin text := current_setting('enable_hashjoin');
   mergejoin text := current_setting('enable_mergejoin');
-  hashagg text := current_setting('enable_hashagg');
+  replaced jsonb;
   rid bigint;
   relabelled bigint;
   k record;
@@ -963,13 +981,19 @@ BEGIN
   -- The labels of a member without new orders change only when a cut point, a reference or a day they depend
   -- on passes its values. Then a refresh relabels only the touched members, those whose next dated order or
   -- NES stage has come, and those that a moved threshold may have crossed; the others keep their row of
-  -- label_state. Everyone is relabelled after a full rebuild, when the options or the segment map changed,
-  -- and when labels move for everyone with time or rank: a window, ntile scores, tiers (reviews), DCIU
-  -- (decaying intent), lifetime value.
-  fast := NOT rebuild_all AND last_ref.refresh_id IS NOT NULL AND last_ref.params = params AND win IS NULL
+  -- label_state. Everyone is relabelled on a model's first refresh, after its source was truncated, when the
+  -- options or the segment map changed, and when labels move for everyone with time or rank: a window, ntile
+  -- scores, tiers (reviews), DCIU (decaying intent), lifetime value. A full refresh of a model whose labels
+  -- can be kept so rebuilds every state from the source, and the members whose state differs from the one
+  -- kept (new, changed or gone) are the touched ones: whatever the change capture saw or missed, the labels
+  -- are those an incremental refresh after the same changes gives (the same as relabelling everyone).
+  fast := NOT m.needs_full AND last_ref.refresh_id IS NOT NULL AND last_ref.params = params AND win IS NULL
           AND scoring <> 'ntile' AND tier_policy IS NULL AND ev.relation IS NULL AND NOT clv_on
           AND (scoring = 'fixed' OR num_nulls(last_ref.rb, last_ref.fb, last_ref.mb) = 0);
-  IF rebuild_all THEN
+  IF rebuild_all AND fast THEN
+    PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text || ' to find those that changed');
+    EXECUTE format('DELETE FROM %I.changes', s);
+  ELSIF rebuild_all THEN
     PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text);
     EXECUTE format('DELETE FROM %I.changes', s);
     -- loaded without its primary key, which is built afterwards (cheaper than keeping it, sorted or not)
@@ -991,13 +1015,28 @@ BEGIN
                             GROUP BY 1 HAVING rfm.purchases_agg(o.t, o.a) IS NOT NULL',
                           m.member_column, m.time_column, amount_expr, m.source,
                           CASE WHEN rebuild_all THEN 'IS NOT NULL' ELSE 'IN (SELECT member_id FROM _rfm_touched)' END);
-  IF ev.relation IS NULL THEN
-    -- every member: grouped as the orders come sorted, not hashed (10.2M orders, 3.55M members: a hash table
-    -- of that many aggregate states costs more than the grouping it saves), which also writes members in
-    -- member order for the comparison below
-    IF rebuild_all THEN
-      PERFORM set_config('enable_hashagg', 'off', true);
-    END IF;
+  IF rebuild_all THEN
+    -- every member: all the orders read in a row and sorted (an index on the member column, feeding an
+    -- incremental sort, reads them in random order: 20 s against 10 s on 10.2M orders), then grouped as they
+    -- come, not hashed (a hash table of 3.55M aggregate states costs more than the grouping it saves): the
+    -- states come in member order, and are merged with the states kept (by their key, not hashed) or written
+    -- so for the comparison in 6
+    replaced := rfm._plan(CASE WHEN ev.relation IS NULL THEN '{"enable_hashagg": "off", "enable_hashjoin": "off"}'
+                               ELSE '{}' END::jsonb || '{"enable_incremental_sort": "off"}');
+  END IF;
+  IF rebuild_all AND fast THEN
+    -- the states that differ from those kept (a new state, a changed one, or NULL: the member is gone)
+    EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
+                      SELECT coalesce(n.member_id, o.member_id) AS member_id, n.purchases
+                        FROM (%1$s) n FULL JOIN %2$I.members o ON o.member_id = n.member_id
+                       WHERE n.member_id IS NULL OR o.member_id IS NULL
+                          OR n.purchases OPERATOR(rfm.<>) o.purchases', purchases_sql, s);
+    PERFORM rfm._plan(replaced);
+    EXECUTE format('DELETE FROM %1$I.members WHERE member_id IN (SELECT member_id FROM _rfm_touched);
+                    INSERT INTO %1$I.members (member_id, purchases)
+                    SELECT member_id, purchases FROM _rfm_touched WHERE purchases IS NOT NULL ORDER BY 1', s);
+    EXECUTE format('SELECT count(*) FROM %I.members', s) INTO rebuilt;
+  ELSIF ev.relation IS NULL THEN
     EXECUTE format('INSERT INTO %I.members (member_id, purchases) %s %s', s, purchases_sql,
                    CASE WHEN NOT rebuild_all THEN 'ORDER BY 1' END);
   ELSE
@@ -1010,9 +1049,9 @@ BEGIN
                                      format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)) END,
                    CASE WHEN NOT rebuild_all THEN 'ORDER BY 1' END);
   END IF;
-  IF rebuild_all THEN
+  IF rebuild_all AND NOT fast THEN
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
-    PERFORM set_config('enable_hashagg', hashagg, true);
+    PERFORM rfm._plan(replaced);
     EXECUTE format('ALTER TABLE %I.members ADD CONSTRAINT members_pkey PRIMARY KEY (member_id)', s);
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
   END IF;
@@ -1274,9 +1313,8 @@ BEGIN
   -- it are among them too (their spend is the revenue of the flow).
   -- After a full rebuild the new rows come in member order (members was written so, and _rfm_base read from
   -- it): merged with label_state's key, the sort finds them sorted (3.55M members: 6.3 s against 7.6 s hashed).
-  IF rebuild_all AND ev.relation IS NULL AND scoring <> 'ntile' THEN
-    PERFORM set_config('enable_hashjoin', 'off', true);
-  END IF;
+  replaced := rfm._plan(CASE WHEN rebuild_all AND NOT fast AND ev.relation IS NULL AND scoring <> 'ntile'
+                             THEN '{"enable_hashjoin": "off"}' ELSE '{}' END::jsonb);
   EXECUTE format($q$
     CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
     SELECT coalesce(n.member_id, o.member_id) AS member_id, o.member_id IS NOT NULL AS had_row,
@@ -1292,7 +1330,7 @@ BEGIN
     old_rel, labels_differ, row_differs, last_as_of IS NULL OR last_as_of < as_of, lab_sql)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
           ev.relation IS NOT NULL, dciu_cuts;
-  PERFORM set_config('enable_hashjoin', hashjoin, true);
+  PERFORM rfm._plan(replaced);
   SELECT count(*) INTO changed FROM _rfm_changed c WHERE c.changed;
   ANALYZE _rfm_changed;
   IF fast THEN
