@@ -1585,7 +1585,7 @@ BEGIN
   elapsed := clock_timestamp() - started;
 END $$;
 COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
-  'Refresh a model as of a day: rebuild the touched members'' states (all with full), relabel the members whose labels can have changed (everyone when labels move with time or rank), record label changes, cut points and KPIs, refresh the BI views; one transaction';
+  'Refresh a model as of a day: rebuild the touched members'' states (all with full, the members whose state differs then counting as touched), relabel the members whose labels can have changed (everyone when labels move with time or rank), record label changes, cut points and KPIs, refresh the BI views; one transaction';
 
 CREATE FUNCTION rfm.migration(name text, from_date date, to_date date, dimension text DEFAULT 'segment')
   RETURNS TABLE (from_label text, to_label text, members bigint, share_of_from numeric, revenue double precision)
