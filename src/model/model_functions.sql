@@ -1311,8 +1311,9 @@ BEGIN
   -- whose facts changed; new rows, rows whose state is gone), with their old parts: the flow and label_totals
   -- are the last ones corrected by these rows alone. On a refresh after the last one, members who spent since
   -- it are among them too (their spend is the revenue of the flow).
-  -- After a full rebuild the new rows come in member order (members was written so, and _rfm_base read from
-  -- it): merged with label_state's key, the sort finds them sorted (3.55M members: 6.3 s against 7.6 s hashed).
+  -- After a rebuild that relabels everyone the new rows come in member order (members was written so, and
+  -- _rfm_base read from it): merged with label_state's key, the sort finds them sorted (3.55M members: 6.3 s
+  -- against 7.6 s hashed).
   replaced := rfm._plan(CASE WHEN rebuild_all AND NOT fast AND ev.relation IS NULL AND scoring <> 'ntile'
                              THEN '{"enable_hashjoin": "off"}' ELSE '{}' END::jsonb);
   EXECUTE format($q$
