@@ -278,6 +278,9 @@ BEGIN
     UPDATE %1$I.label_state l SET last_day = l.as_of - l.recency, since = h.valid_from
       FROM %1$I.label_history h WHERE h.member_id = l.member_id AND h.valid_to IS NULL;
     ALTER TABLE %1$I.label_state DROP COLUMN as_of, DROP COLUMN recency, SET (fillfactor = 90);
+    -- room on each page for the new version of a row closed by a refresh (valid_to is in no index: the update
+    -- stays on the page and adds no index entry)
+    ALTER TABLE %1$I.label_history SET (fillfactor = 90);
     ALTER TABLE %1$I.refreshes ADD COLUMN params jsonb, ADD COLUMN relabelled bigint;
     COMMENT ON COLUMN %1$I.refreshes.relabelled IS 'Members whose labels this refresh computed (the others cannot have changed and kept theirs); NULL before rfm 1.2';
     COMMENT ON COLUMN %1$I.refreshes.params IS 'What the labels of this refresh depend on besides the data: the model''s options and its segment map; when it changes, the next refresh relabels every member';
