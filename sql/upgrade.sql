@@ -129,8 +129,8 @@ ORDER BY 2, 3, 1;
 -- a model made by 1.2 (layout 3, as now): the update replaces the functions that refresh it
 \set from_version 1.2
 \i :model_part
--- a model made by 1.3: the update replaces the functions that refresh it (a full rebuild now groups the orders
--- sorted)
+-- a model made by 1.3: the update replaces the functions that refresh it (a full refresh now compares the rebuilt
+-- states with those kept)
 \set from_version 1.3
 \i :model_part
 
