@@ -51,6 +51,7 @@ SQL_PARTS = \
 # Update scripts (src/upgrade/README.md): the versions that shipped are frozen there; the update to the
 # current version is the parts new in it as they are, and the model functions replaced.
 UPDATE_1_4_PARTS = \
+	src/upgrade/rfm--1.3--1.4.head.sql \
 	src/model/model_1_4.sql
 
 DATA_built = rfm--$(EXTVERSION).sql rfm--1.3--1.4.sql

@@ -630,17 +630,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm._labels_at(text, date) IS 'Internal: the labels of a model valid on a day, reconstructed from label_history';
 
--- Joins of a few members with a big table (label_state, members, label_history) by their indexes: the planner
--- would rather scan the big table and hash the few (its default random_page_cost assumes uncached pages), which
--- costs a pass over all members. prefer: hash and merge joins off until called again with prefer false, which
--- restores the settings given (the session's, saved at the start of the refresh).
-CREATE FUNCTION rfm._index_joins(prefer boolean, hashjoin text, mergejoin text) RETURNS void
-  LANGUAGE sql SET search_path = pg_catalog, pg_temp
-  RETURN (SELECT min(x) FROM (VALUES (set_config('enable_hashjoin', CASE WHEN prefer THEN 'off' ELSE hashjoin END, true)),
-                                     (set_config('enable_mergejoin', CASE WHEN prefer THEN 'off' ELSE mergejoin END, true))) v(x)) IS NULL;
-COMMENT ON FUNCTION rfm._index_joins(boolean, text, text) IS
-  'Internal: make a refresh''s joins of a few members with a big table use its indexes (hash and merge joins off), or restore the settings';
-
 -- Planner settings for one statement of a refresh: sets each (transaction-local) and returns the values they
 -- replace, to be given back to it afterwards.
 CREATE FUNCTION rfm._plan(settings jsonb) RETURNS jsonb
@@ -694,10 +683,9 @@ BEGIN
                            JOIN (SELECT bucket, n, sum(n) OVER (ORDER BY bucket) AS cum FROM %I.hist WHERE dim = $1) h
                              ON k.rank >= h.cum - h.n AND k.rank < h.cum
                           GROUP BY h.bucket', s);
-  IF col IS NOT NULL THEN
+  IF col IS NOT NULL AND to_regclass('pg_temp._rfm_cand') IS NOT NULL THEN
     values_sql := rfm._bucket_values(s, col);
-  END IF;
-  IF col IS NOT NULL AND to_regclass('pg_temp._rfm_cand') IS NULL THEN
+  ELSIF col IS NOT NULL THEN
     -- everyone relabelled: the values of all the buckets wanted in one pass over _rfm_base, not one per bucket
     EXECUTE 'SELECT array_agg(x.bucket) FROM (' || buckets_sql || ') x' INTO wanted USING dim, ranks;
     EXECUTE format('CREATE TEMP TABLE _rfm_bucket ON COMMIT DROP AS
@@ -887,8 +875,10 @@ DECLARE
   labels_differ text;
   row_differs text;
   bulk boolean;
-  hashjoin text := current_setting('enable_hashjoin');
-  mergejoin text := current_setting('enable_mergejoin');
+  -- joins of a few members with a big table (label_state, members, label_history) by its indexes: the planner
+  -- would rather scan the big table and hash the few (its default random_page_cost assumes uncached pages),
+  -- which costs a pass over all members
+  index_joins constant jsonb := '{"enable_hashjoin": "off", "enable_mergejoin": "off"}';
   replaced jsonb;
   rid bigint;
   relabelled bigint;
@@ -1062,7 +1052,7 @@ BEGIN
 
   -- 2. the facts and stages of the members to label, from their states: everyone's, or (fast) those of the
   -- touched members and of those whose next dated order or NES stage has come (label_state.recheck)
-  PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
+  replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
   IF fast THEN
     EXECUTE format('CREATE TEMP TABLE _rfm_cand ON COMMIT DROP AS
                       SELECT member_id FROM _rfm_touched UNION SELECT member_id FROM %I.label_state WHERE recheck <= $1', s)
@@ -1135,7 +1125,7 @@ BEGIN
                        GROUP BY 2) g
                      WHERE bucket IS NOT NULL ORDER BY dim, bucket', s);
   END IF;
-  PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+  PERFORM rfm._plan(replaced);
   EXECUTE format('SELECT coalesce(sum(n) FILTER (WHERE dim = ''l''), 0)::bigint AS n,
                          sum(bucket::numeric * n) FILTER (WHERE dim = ''l'') AS sum_day,
                          sum(bucket::numeric * n) FILTER (WHERE dim = ''f'') AS sum_f,
@@ -1196,7 +1186,7 @@ BEGIN
     END LOOP;
     ranges := ARRAY(SELECT '(' || r || ')' FROM unnest(ranges) r WHERE r IS NOT NULL);
     RAISE DEBUG 'rfm.refresh(%): also relabelling the members where %', name, coalesce(array_to_string(ranges, ' OR '), 'nothing');
-    PERFORM rfm._index_joins(true, hashjoin, mergejoin);
+    replaced := rfm._plan(index_joins);
     IF cardinality(ranges) > 0 THEN
       EXECUTE format('CREATE TEMP TABLE _rfm_crossed ON COMMIT DROP AS
                         SELECT l.* FROM %I.label_state l
@@ -1217,7 +1207,7 @@ BEGIN
     END IF;
     ANALYZE _rfm_cand;
     ANALYZE _rfm_old;
-    PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+    PERFORM rfm._plan(replaced);
   END IF;
   ANALYZE _rfm_base;
 
@@ -1369,7 +1359,7 @@ BEGIN
                 FROM _rfm_changed WHERE was OR is_now) u
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s);
   ELSE
-    PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
+    replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
       SELECT p.member_id IS NOT NULL AS p_present, x.t_present, p.segment AS f_segment, x.segment AS t_segment,
@@ -1389,7 +1379,7 @@ BEGIN
        WHERE p.member_id IS NOT NULL OR x.t_present
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s)
       USING prev_as_of;
-    PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+    PERFORM rfm._plan(replaced);
   END IF;
   EXECUTE format($q$
     CREATE TEMP TABLE _rfm_trans ON COMMIT DROP AS
@@ -1411,7 +1401,7 @@ BEGIN
   -- 8. history: a changed member's open row is closed at as_of, or replaced if it was opened at as_of (a refresh
   -- on the day of the last one replaces that refresh)
   PERFORM rfm._progress(name, format('recording %s label changes', changed));
-  PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
+  replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
   IF as_of = last_as_of THEN
     EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
@@ -1426,7 +1416,7 @@ BEGIN
                      WHERE c.changed AND c.was AND c.o_since < $1 AND h.member_id = c.member_id AND h.valid_from = c.o_since', s)
       USING as_of;
   END IF;
-  PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+  PERFORM rfm._plan(replaced);
   -- sorted by member id, so that index insertions are sequential; the first refresh (an empty history) loads
   -- it unsorted without indexes and builds them afterwards
   IF last_as_of IS NULL THEN
@@ -1493,7 +1483,7 @@ BEGIN
       DROP TABLE _rfm_rows;
     END IF;
   ELSE
-    PERFORM rfm._index_joins(fast, hashjoin, mergejoin);
+    replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
     EXECUTE format('DELETE FROM %I.label_state l USING _rfm_changed c WHERE c.member_id = l.member_id AND NOT c.has_state', s);
     EXECUTE format($q$
       UPDATE %1$I.label_state o SET
@@ -1515,7 +1505,7 @@ BEGIN
       EXECUTE format('UPDATE %I.label_state l SET since_prev = 0
                        WHERE l.since_prev <> 0 AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)', s);
     END IF;
-    PERFORM rfm._index_joins(false, hashjoin, mergejoin);
+    PERFORM rfm._plan(replaced);
   END IF;
 
   -- 10. the refresh, its KPIs (from the NAPL flow), cut points (members per score from label_totals), transitions
