@@ -100,13 +100,8 @@ SERVER_LOG="${SERVER_LOG:-/tmp/benchpg.log}"
 raw="${RAW_LOG:-/tmp/model_bench-$(date +%Y%m%d-%H%M%S).txt}"
 export MB_WORK; MB_WORK="$(mktemp -d /tmp/model_bench.XXXXXX)"
 : > "$MB_WORK/results.tsv"
-MARK="23:59:59.654321"       # time of day of every inserted order (removed at the end)
-
-psql_() { psql -X -v ON_ERROR_STOP=1 -q -At "$@"; }
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$raw" >&2; }
-
-SETTINGS="SET max_parallel_workers_per_gather = 0; SET work_mem = '1GB'; SET hash_mem_multiplier = 2;
-SET jit = off; SET TimeZone = 'UTC'; SET client_min_messages = warning;"
+# shellcheck source=model_common.sh
+. "$(dirname "$self")/model_common.sh"     # MARK, SETTINGS, psql_, log, new_orders_sql, new_orders_where
 EXPLAIN_SETTINGS="LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = off;
 SET auto_explain.log_nested_statements = on; SET log_min_messages = notice;"
 
@@ -145,10 +140,7 @@ refresh_sql() {  # as_of [full]
 }
 insert_orders() {  # remainder day: one order dated day for each member with member_id % 100 = remainder
     local t0; t0=$(date +%s.%N)
-    psql_ -c "$SETTINGS INSERT INTO bench.orders (member_id, ordered_at, amount)
-      SELECT member_id, (DATE '$2' + TIME '$MARK') AT TIME ZONE 'UTC',
-             round((5 + (hashint8(member_id) & 65535) / 65535.0 * 60)::numeric, 2)
-        FROM (SELECT DISTINCT member_id FROM bench.orders WHERE member_id % 100 = $1) m" >>"$raw"
+    psql_ -c "$SETTINGS $(new_orders_sql "$1" "$2")" >>"$raw"
     log "inserted 1 order dated $2 for each member with member_id % 100 = $1 ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}') s, trigger capture included)"
 }
 
@@ -163,10 +155,10 @@ log "$(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); shared_buffe
 # leftovers of an aborted run
 psql_ -c "SELECT rfm.drop_model('bench') FROM rfm.model WHERE name = 'bench'" >/dev/null
 psql_ -c "DROP TABLE IF EXISTS bench.recipe_rfm"
-left=$(psql_ -c "SELECT count(*) FROM bench.orders WHERE ordered_at >= DATE '$AS_OF' AND ordered_at::time = TIME '$MARK'")
+left=$(psql_ -c "SELECT count(*) FROM bench.orders WHERE $(new_orders_where "$AS_OF")")
 if [[ "$left" != 0 ]]; then
     log "deleting $left orders left by an aborted run"
-    psql_ -c "DELETE FROM bench.orders WHERE ordered_at >= DATE '$AS_OF' AND ordered_at::time = TIME '$MARK'"
+    psql_ -c "DELETE FROM bench.orders WHERE $(new_orders_where "$AS_OF")"
     psql_ -c "VACUUM (ANALYZE) bench.orders"
 fi
 log "bench.orders: $(psql_ -c "SELECT format('%s rows, %s members, %s .. %s, %s', count(*), count(DISTINCT member_id), min(ordered_at)::date, max(ordered_at)::date, pg_size_pretty(pg_relation_size('bench.orders'))) FROM bench.orders")"
@@ -284,7 +276,7 @@ psql_ -c "SELECT refresh_id, as_of, full_rebuild, members, rebuilt, changed, fin
 # 5. clean up
 log "5. drop the model, delete the inserted orders, VACUUM (ANALYZE) bench.orders"
 psql_ -c "SELECT rfm.drop_model('bench')" >/dev/null
-psql_ -c "DELETE FROM bench.orders WHERE ordered_at >= DATE '$AS_OF' AND ordered_at::time = TIME '$MARK'" >/dev/null
+psql_ -c "DELETE FROM bench.orders WHERE $(new_orders_where "$AS_OF")" >/dev/null
 psql_ -c "DROP INDEX IF EXISTS bench.orders_member_id" >/dev/null
 psql_ -c "VACUUM (ANALYZE) bench.orders"
 log "bench.orders: $(psql_ -c "SELECT count(*) || ' rows, ' || pg_size_pretty(pg_relation_size('bench.orders')) FROM bench.orders")"

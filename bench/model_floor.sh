@@ -29,15 +29,11 @@ set -euo pipefail
 
 RUNS="${RUNS:-3}"
 AS_OF="${AS_OF:-2024-12-31}"
-out="${1:-/tmp/model_floor-$(date +%Y%m%d-%H%M%S).txt}"
-MARK="23:59:59.654321"
+raw="${1:-/tmp/model_floor-$(date +%Y%m%d-%H%M%S).txt}"
 D1=$(date -d "$AS_OF + 1 day" +%F)
-SETTINGS="SET max_parallel_workers_per_gather = 0; SET work_mem = '1GB'; SET hash_mem_multiplier = 2;
-SET jit = off; SET TimeZone = 'UTC'; SET client_min_messages = warning;"
-
-psql_() { psql -X -v ON_ERROR_STOP=1 -q -At "$@"; }
-log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$out" >&2; }
-: > "$out"
+# shellcheck source=model_common.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/model_common.sh"   # MARK, SETTINGS, psql_, log, new_orders_*
+: > "$raw"
 
 # timed SQL [PREP]: PREP (untimed), then SQL, inside BEGIN ... ROLLBACK; prints the seconds of SQL alone (a
 # refresh timed so leaves out its commit: 0.01-0.03 s in model_bench.sh's timelines)
@@ -68,7 +64,7 @@ run() {  # NAME SQL [PREP]
 
 log "model_floor.sh: rfm $(psql_ -c "SELECT extversion FROM pg_extension WHERE extname = 'rfm'"); $(nproc) cores; RUNS=$RUNS AS_OF=$AS_OF"
 psql_ -c "SET client_min_messages = warning" -c "SELECT rfm.drop_model('floor') FROM rfm.model WHERE name = 'floor'" >/dev/null
-psql_ -c "DELETE FROM bench.orders WHERE ordered_at >= DATE '$AS_OF' AND ordered_at::time = TIME '$MARK'" >/dev/null
+psql_ -c "DELETE FROM bench.orders WHERE $(new_orders_where "$AS_OF")" >/dev/null
 built_index=0
 if [[ -z "$(psql_ -c "SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
                        WHERE i.indrelid = 'bench.orders'::regclass AND a.attname = 'member_id'")" ]]; then
@@ -80,9 +76,7 @@ log "bench.orders: $(psql_ -c "SELECT count(*) || ' rows, ' || count(DISTINCT me
 # 1-2. the model, its first refresh, 1 % new orders on the next day
 psql_ -c "$SETTINGS SELECT rfm.create_model('floor', 'bench.orders')" >/dev/null
 log "first refresh as of $AS_OF: $(psql_ -c "$SETTINGS SELECT elapsed FROM rfm.refresh('floor', DATE '$AS_OF')")"
-psql_ -c "$SETTINGS INSERT INTO bench.orders (member_id, ordered_at, amount)
-  SELECT member_id, (DATE '$D1' + TIME '$MARK') AT TIME ZONE 'UTC', round((5 + (hashint8(member_id) & 65535) / 65535.0 * 60)::numeric, 2)
-    FROM (SELECT DISTINCT member_id FROM bench.orders WHERE member_id % 100 = 7) m"
+psql_ -c "$SETTINGS $(new_orders_sql 7 "$D1")"
 psql_ -c "VACUUM (ANALYZE) bench.orders"
 log "touched members: $(psql_ -c "SELECT count(DISTINCT member_id) FROM rfm_floor.changes")"
 
@@ -113,7 +107,7 @@ run label_state_hot "SET enable_hashjoin = off; SET enable_mergejoin = off;
 
 # 5. clean up
 psql_ -c "SET client_min_messages = warning" -c "SELECT rfm.drop_model('floor')" >/dev/null
-psql_ -c "DELETE FROM bench.orders WHERE ordered_at >= DATE '$AS_OF' AND ordered_at::time = TIME '$MARK'" >/dev/null
+psql_ -c "DELETE FROM bench.orders WHERE $(new_orders_where "$AS_OF")" >/dev/null
 [[ $built_index == 1 ]] && psql_ -c "DROP INDEX bench.orders_member_id"
 psql_ -c "VACUUM (ANALYZE) bench.orders"
 log "bench.orders restored: $(psql_ -c "SELECT count(*) FROM bench.orders") rows"
@@ -127,4 +121,4 @@ awk -v r="${res[rebuild_states]}" -v t="${res[touched_states]}" -v i="${res[incr
   printf "floor of an incremental refresh (touched states + history insert + close + HOT label rows): %.2f s\n", floor
   printf "floor / (every state + the same writes):          %.2f / %.2f = %.3f\n", floor, r + floor, floor / (r + floor)
   printf "floor without closing history rows, without label_state: %.2f s; / (every state + it) = %.3f\n", t + hi, (t + hi) / (r + t + hi)
-}' | tee -a "$out"
+}' | tee -a "$raw"
