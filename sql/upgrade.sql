@@ -133,7 +133,7 @@ ORDER BY 2, 3, 1;
 -- states with those kept)
 \set from_version 1.3
 \i :model_part
--- a model made by 1.4: the update drops the partial index of its label_state on since_prev
+-- a model made by 1.4: the update replaces the functions that refresh it
 \set from_version 1.4
 \i :model_part
 
