@@ -1309,8 +1309,8 @@ BEGIN
   -- it are among them too (their spend is the revenue of the flow).
   -- After a rebuild that relabels everyone the new rows come in member order (members was written so, and
   -- _rfm_base read from it): merged with label_state's key, the sort finds them sorted (3.55M members: 6.3 s
-  -- against 7.6 s hashed). Otherwise they are written in member order, as label_state and label_history are
-  -- then updated from them.
+  -- against 7.6 s hashed). When only some members are relabelled (fast), the rows are written in member order,
+  -- the order in which label_state and label_history are then updated from them.
   replaced := rfm._plan(CASE WHEN rebuild_all AND NOT fast AND ev.relation IS NULL AND scoring <> 'ntile'
                              THEN '{"enable_hashjoin": "off"}' ELSE '{}' END::jsonb);
   EXECUTE format($q$
