@@ -178,13 +178,11 @@ SELECT rfm.drop_model('sched');
 RESET ROLE;
 
 -- settings
-SHOW rfm.database;
 SHOW rfm.max_workers;
 SHOW rfm.history_retention;
 SHOW rfm.scheduler;
 -- they are set in postgresql.conf; the history retention must be a positive interval
 SET rfm.max_workers = 2;
-SET rfm.database = 'other';
 ALTER SYSTEM SET rfm.history_retention = 'banana';
 ALTER SYSTEM SET rfm.history_retention = '-1 day';
 ALTER SYSTEM SET rfm.history_retention = '7 days';

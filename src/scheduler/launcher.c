@@ -136,8 +136,9 @@ scheduler_shmem_startup(void)
 }
 
 /*
- * Define the scheduler's settings and, when rfm is being preloaded, register
- * the launcher.  Called by _PG_init before the rfm prefix is reserved.
+ * Define the scheduler's settings and, when rfm is being preloaded, the
+ * launcher's own (rfm.database) and register the launcher.  Called by
+ * _PG_init before the rfm prefix is reserved.
  */
 void
 RfmSchedulerInit(void)
@@ -152,14 +153,6 @@ RfmSchedulerInit(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
-	DefineCustomStringVariable("rfm.database",
-							   "Database whose rfm.job the scheduler runs.",
-							   "Needs rfm in shared_preload_libraries and CREATE EXTENSION rfm in that database.",
-							   &rfm_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
 	DefineCustomIntVariable("rfm.max_workers",
 							"Most scheduled refreshes running at once.",
 							"Each takes a slot of max_worker_processes.",
@@ -177,8 +170,23 @@ RfmSchedulerInit(void)
 							   0,
 							   check_history_retention, NULL, NULL);
 
+	/*
+	 * The rest is for the launcher alone.  A postmaster-only setting can be
+	 * defined only while the library is preloaded (anywhere else it is a
+	 * FATAL error that ends the session: CREATE EXTENSION, LOAD, the first
+	 * call of any rfm function), so rfm.database exists only then.
+	 */
 	if (IsBinaryUpgrade || !process_shared_preload_libraries_in_progress)
 		return;
+
+	DefineCustomStringVariable("rfm.database",
+							   "Database whose rfm.job the scheduler runs.",
+							   "Needs rfm in shared_preload_libraries and CREATE EXTENSION rfm in that database.",
+							   &rfm_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = scheduler_shmem_request;
