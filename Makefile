@@ -62,7 +62,8 @@ DATA = src/upgrade/rfm--1.0.sql src/upgrade/rfm--1.1.sql src/upgrade/rfm--1.2.sq
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
-	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_tiers model_dciu model_clv scheduler privileges upgrade
+	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_tiers model_dciu model_clv scheduler scheduler_launcher \
+	privileges upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
@@ -74,16 +75,33 @@ ISOLATION_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-EXTRA_CLEAN = rfm--$(EXTVERSION).sql rfm--1.4--1.5.sql tmp_check tmp_check_iso output_iso results regression.diffs regression.out
+EXTRA_CLEAN = rfm--$(EXTVERSION).sql rfm--1.4--1.5.sql tmp_check tmp_check_iso tmp_check_np output_iso output_np results \
+	regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# Warnings are errors in CI only (CI=true); never overwrite CFLAGS.
+# Warnings are errors in CI only (CI=true); never overwrite CFLAGS.  CI also
+# checks that the library would load: every undefined symbol must be defined
+# by the server or a library it loads (scripts/check_symbols.sh).
 ifeq ($(CI),true)
 override CFLAGS += -Werror
+all: check-symbols
 endif
+
+.PHONY: check-symbols installcheck-nopreload
+check-symbols: $(shlib)
+	$(srcdir)/scripts/check_symbols.sh $(shlib) '$(bindir)/postgres'
+
+# The pg_regress suite on an instance that does not preload rfm, as most
+# servers run it: everything but the settings of the scheduler's launcher
+# (scheduler_launcher), plus what only holds without preloading (nopreload).
+REGRESS_PRELOAD_ONLY = scheduler_launcher
+REGRESS_NOPRELOAD = $(filter-out $(REGRESS_PRELOAD_ONLY),$(REGRESS)) nopreload
+installcheck-nopreload:
+	$(pg_regress_installcheck) --temp-config=$(srcdir)/test/rfm_nopreload.conf \
+		--temp-instance=$(CURDIR)/tmp_check_np --outputdir=$(CURDIR)/output_np $(REGRESS_NOPRELOAD)
 
 rfm--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@

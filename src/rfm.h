@@ -11,6 +11,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"				/* VARSIZE, SET_VARSIZE ...: split out of postgres.h in 16 */
+#endif
 
 /* rfm.c */
 extern MemoryContext rfm_agg_context(FunctionCallInfo fcinfo, const char *fname);
