@@ -10,9 +10,11 @@ SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS object_without_comm
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'rfm')
    AND d.deptype = 'e'
    AND obj_description(d.objid, (SELECT relname FROM pg_class WHERE oid = d.classid)) IS NULL
-   -- array types and composite-type relations are described by their type
+   -- array types and composite-type relations are described by their type; a table's row type (an extension
+   -- member of its own since PostgreSQL 17) by its table
    AND NOT (d.classid = 'pg_type'::regclass AND EXISTS (
-         SELECT 1 FROM pg_type t WHERE t.oid = d.objid AND (t.typelem <> 0 AND t.typlen = -1 AND t.typname LIKE '\_%')))
+         SELECT 1 FROM pg_type t WHERE t.oid = d.objid AND ((t.typelem <> 0 AND t.typlen = -1 AND t.typname LIKE '\_%')
+            OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c'))))
  ORDER BY 1;
 -- every function of rfm is parallel safe except the model and scheduler functions, which write
 SELECT p.oid::regprocedure AS not_parallel_safe

@@ -31,6 +31,7 @@ SELECT count(*) AS events, count(DISTINCT user_id) AS users, (SELECT count(*) FR
 -- the events relation and its columns are checked at creation
 \set VERBOSITY terse
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "no_such_events"}}');
+SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "4000000000"}}');
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "md_events"}}');
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "md_events", "colour": 1}}');
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "md_events"}, "dciu_cuts": [3, 2, 1]}');

@@ -132,6 +132,9 @@ BEGIN
     RETURN;
   END IF;
   relation := to_regclass(ev ->> 'relation');
+  IF NOT EXISTS (SELECT FROM pg_class WHERE oid = relation) THEN
+    relation := NULL;  -- since PostgreSQL 16 to_regclass takes a bare number, whether or not such a relation exists
+  END IF;
   IF relation IS NULL AND strpos(ev ->> 'relation', '.') = 0 THEN
     -- functions here see only pg_catalog: an unqualified name is looked up in the schemas the caller may use
     IF (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -592,15 +595,18 @@ DECLARE
   m rfm.model := rfm._model(name);
   s text := 'rfm_' || name;
   t text;
+  events regclass := to_regclass(m.options -> 'events' ->> 'relation');
 BEGIN
-  IF to_regclass(m.source::text) IS NOT NULL THEN
+  -- A dropped source leaves its oid in rfm.model: look the relation up in pg_class (to_regclass of the oid's
+  -- text is not NULL since PostgreSQL 16, which accepts a bare number).
+  IF EXISTS (SELECT FROM pg_class WHERE oid = m.source) THEN
     FOREACH t IN ARRAY ARRAY['_ins', '_upd', '_del', '_trunc'] LOOP
       EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, m.source);
     END LOOP;
   END IF;
-  IF to_regclass(m.options -> 'events' ->> 'relation') IS NOT NULL THEN
+  IF EXISTS (SELECT FROM pg_class WHERE oid = events) THEN
     FOREACH t IN ARRAY ARRAY['_ev_insert', '_ev_update', '_ev_delete', '_ev_truncate'] LOOP
-      EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, to_regclass(m.options -> 'events' ->> 'relation'));
+      EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, events);
     END LOOP;
   END IF;
   EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', s);
