@@ -111,6 +111,15 @@ pfree(void *ptr)
 	free(c);
 }
 
+#if PG_VERSION_NUM >= 160000
+/* A function since 16 (an inline reading the pointer before the chunk in 15). */
+MemoryContext
+GetMemoryChunkContext(void *pointer)
+{
+	return CHUNK_OF(pointer)->context;
+}
+#endif
+
 void
 pgstub_reset(void)
 {
@@ -369,7 +378,11 @@ pq_endtypsend(StringInfo buf)
 }
 
 void
+#if PG_VERSION_NUM >= 160000
+pq_sendbytes(StringInfo buf, const void *data, int datalen)
+#else
 pq_sendbytes(StringInfo buf, const char *data, int datalen)
+#endif
 {
 	appendBinaryStringInfo(buf, data, datalen);
 }
@@ -384,7 +397,11 @@ pq_sendfloat8(StringInfo buf, float8 f)
 }
 
 void
+#if PG_VERSION_NUM >= 160000
+pq_copymsgbytes(StringInfo msg, void *buf, int datalen)
+#else
 pq_copymsgbytes(StringInfo msg, char *buf, int datalen)
+#endif
 {
 	if (datalen < 0 || datalen > (msg->len - msg->cursor))
 		ereport(ERROR,
@@ -985,7 +1002,11 @@ InitMaterializedSRF(FunctionCallInfo fcinfo, bits32 flags)
 }
 
 void
+#if PG_VERSION_NUM >= 180000
+tuplestore_putvalues(Tuplestorestate *state, TupleDesc tdesc, const Datum *values, const bool *isnull)
+#else
 tuplestore_putvalues(Tuplestorestate *state, TupleDesc tdesc, Datum *values, bool *isnull)
+#endif
 {
 	UNREACHABLE("tuplestore_putvalues");
 }

@@ -20,7 +20,9 @@
  *	  - AggCheckCallContext, which says yes.
  *
  * Backend functions that no fuzzed path may reach abort loudly (the fuzzer
- * reports a crash), see pgstub.c.
+ * reports a crash), see pgstub.c.  Where a stubbed function's signature
+ * changed between PostgreSQL 15 and 18 the stub follows the headers it is
+ * compiled against (PG_VERSION_NUM guards).
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +32,9 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"				/* VARSIZE and friends: split out of postgres.h in 16 */
+#endif
 
 /*
  * Call fn with up to two arguments in CurrentMemoryContext.  Returns true
@@ -54,6 +59,7 @@ extern bytea *pgstub_bytea(const void *data, size_t len, int offset);
 		if (!(cond)) \
 			pgstub_fail(__FILE__, __LINE__, #cond); \
 	} while (0)
-extern void pgstub_fail(const char *file, int line, const char *what) pg_attribute_noreturn();
+/* (noreturn spelled out: PostgreSQL 18 replaced pg_attribute_noreturn by a prefix, pg_noreturn) */
+extern void pgstub_fail(const char *file, int line, const char *what) __attribute__((noreturn));
 
 #endif							/* RFM_PGSTUB_H */

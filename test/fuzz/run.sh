@@ -31,7 +31,17 @@ else
 fi
 
 inc=$("$PG_CONFIG" --includedir-server)
-libdir=$("$PG_CONFIG" --pkglibdir)
+# libpgcommon.a and libpgport.a: in --pkglibdir on Debian's packages, in
+# --libdir on an upstream install.
+libdir=
+for d in "$("$PG_CONFIG" --pkglibdir)" "$("$PG_CONFIG" --libdir)"; do
+  [ -e "$d/libpgcommon.a" ] && { libdir=$d; break; }
+done
+if [ -z "$libdir" ]; then
+  echo "fuzz: no libpgcommon.a in $("$PG_CONFIG" --pkglibdir) or $("$PG_CONFIG" --libdir)"
+  echo "fuzz all: FAILED (build)"
+  exit 1
+fi
 # shellcheck disable=SC2054  # the commas belong to -fsanitize
 cflags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=all -Wall -Wno-unused-function -Wno-ignored-attributes -I"$here" -I"$inc")
