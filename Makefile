@@ -2,7 +2,7 @@
 # pg_regress suite in a throwaway instance with rfm preloaded (see test/rfm.conf).
 
 EXTENSION = rfm
-EXTVERSION = 1.5
+EXTVERSION = 1.6
 MODULE_big = rfm
 PGFILEDESC = "rfm - member segmentation for retail inside PostgreSQL"
 
@@ -46,19 +46,20 @@ SQL_PARTS = \
 	src/model/model_1_3.sql \
 	src/model/model_1_4.sql \
 	src/model/model_1_5.sql \
+	src/model/model_1_6.sql \
 	src/model/model_functions.sql \
 	src/scheduler/scheduler.sql
 
 # Update scripts (src/upgrade/README.md): the versions that shipped are frozen there; the update to the
 # current version is the parts new in it as they are, and the model functions replaced.
-UPDATE_1_5_PARTS = \
-	src/upgrade/rfm--1.4--1.5.head.sql \
-	src/model/model_1_5.sql
+UPDATE_1_6_PARTS = \
+	src/upgrade/rfm--1.5--1.6.head.sql \
+	src/model/model_1_6.sql
 
-DATA_built = rfm--$(EXTVERSION).sql rfm--1.4--1.5.sql
+DATA_built = rfm--$(EXTVERSION).sql rfm--1.5--1.6.sql
 DATA = src/upgrade/rfm--1.0.sql src/upgrade/rfm--1.1.sql src/upgrade/rfm--1.2.sql src/upgrade/rfm--1.3.sql \
-	src/upgrade/rfm--1.4.sql src/upgrade/rfm--1.0--1.1.sql src/upgrade/rfm--1.1--1.2.sql \
-	src/upgrade/rfm--1.2--1.3.sql src/upgrade/rfm--1.3--1.4.sql
+	src/upgrade/rfm--1.4.sql src/upgrade/rfm--1.5.sql src/upgrade/rfm--1.0--1.1.sql src/upgrade/rfm--1.1--1.2.sql \
+	src/upgrade/rfm--1.2--1.3.sql src/upgrade/rfm--1.3--1.4.sql src/upgrade/rfm--1.4--1.5.sql
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
@@ -75,7 +76,7 @@ ISOLATION_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-EXTRA_CLEAN = rfm--$(EXTVERSION).sql rfm--1.4--1.5.sql tmp_check tmp_check_iso tmp_check_np output_iso output_np results \
+EXTRA_CLEAN = rfm--$(EXTVERSION).sql rfm--1.5--1.6.sql tmp_check tmp_check_iso tmp_check_np output_iso output_np results \
 	regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
@@ -106,6 +107,6 @@ installcheck-nopreload:
 rfm--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-rfm--1.4--1.5.sql: $(UPDATE_1_5_PARTS) src/model/model_functions.sql
-	{ cat $(UPDATE_1_5_PARTS); \
+rfm--1.5--1.6.sql: $(UPDATE_1_6_PARTS) src/model/model_functions.sql
+	{ cat $(UPDATE_1_6_PARTS); \
 	  sed -E 's/^CREATE FUNCTION /CREATE OR REPLACE FUNCTION /' src/model/model_functions.sql; } > $@

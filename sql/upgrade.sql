@@ -136,6 +136,9 @@ ORDER BY 2, 3, 1;
 -- a model made by 1.4: the update replaces the functions that refresh it
 \set from_version 1.4
 \i :model_part
+-- a model made by 1.5: the update replaces drop_model and the events option's lookup (PostgreSQL 16+)
+\set from_version 1.5
+\i :model_part
 
 \c :regression_db
 DROP DATABASE rfm_upgrade;
