@@ -9,7 +9,12 @@ PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MA
 log() { printf '\n== %s\n' "$*"; }
 
 # Install the Debian packages that are missing (no network when all are there).
+# Debian's postgresql package creates a default cluster and starts it; while
+# we install, services are kept from starting (the usual policy-rc.d way), so
+# no server runs that these scripts did not start.  A cluster that was there
+# before is never stopped or changed.
 install_packages() {
+  local policy=/usr/sbin/policy-rc.d added=
   if [ "$(id -u)" != 0 ]; then
     echo "run as root (packages are installed with apt-get)" >&2
     return 1
@@ -21,29 +26,35 @@ install_packages() {
   fi
   log "installing packages"
   export DEBIAN_FRONTEND=noninteractive
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# added by rfm scripts/lib.sh for the time of an install\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    added=1
+  fi
   apt-get update -q >/dev/null
   # shellcheck disable=SC2086
   apt-get install -y -q --no-install-recommends $PACKAGES >/dev/null
-  # Debian's postgresql package starts a default cluster; we use our own.
-  if command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q online; then
-    pg_ctlcluster "$PG_MAJOR" main stop 2>/dev/null || true
-  fi
+  local rc=$?
+  [ -n "$added" ] && rm -f "$policy"
+  return $rc
 }
 
 # Copy the source tree to a scratch folder owned by postgres (PostgreSQL
 # refuses to run as root and pg_regress writes beside the sources), then
-# build there and install the extension system-wide.
+# build there with $PG_CONFIG (default: Debian's PostgreSQL $PG_MAJOR) and
+# install the extension into that PostgreSQL.
 # Sets WORK (the scratch folder).
 build_and_install() {
   local src=$1
+  PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
   WORK=$(mktemp -d /tmp/rfm-build.XXXXXX)
-  log "building in $WORK"
+  log "building in $WORK for $("$PG_CONFIG" --version) ($PG_CONFIG)"
   tar -C "$src" --exclude=.git -cf - . | tar -C "$WORK" -xf -
   chown -R postgres "$WORK"
-  runuser -u postgres -- env CI="${CI:-}" make -C "$WORK" -s >/dev/null 2>"$WORK/build.log" \
-    || { cat "$WORK/build.log"; return 1; }
+  runuser -u postgres -- env CI="${CI:-}" make -C "$WORK" -s PG_CONFIG="$PG_CONFIG" >"$WORK/build.out" 2>"$WORK/build.log" \
+    || { cat "$WORK/build.out" "$WORK/build.log"; return 1; }
   grep -i "warning" "$WORK/build.log" || true
-  make -C "$WORK" -s install >/dev/null
+  make -C "$WORK" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 
 # A free TCP port, starting from $1.
@@ -53,32 +64,36 @@ free_port() {
   echo "$p"
 }
 
-# Start a throwaway cluster in $WORK/pgdata with rfm preloaded.
+# Start a throwaway cluster in $WORK/pgdata with the binaries of $PG_CONFIG
+# (default Debian's $PG_MAJOR), rfm preloaded unless PRELOAD=0.
 # Sets PGHOST (socket folder) and PGPORT for psql and pg_prove.
 start_cluster() {
+  local bin
+  bin=$("${PG_CONFIG:-$PG_BIN/pg_config}" --bindir)
   PGPORT=$(free_port "${1:-5499}")
   PGHOST=$WORK/sock
   export PGHOST PGPORT PGUSER=postgres
   runuser -u postgres -- mkdir -p "$PGHOST"
   log "starting a throwaway cluster on port $PGPORT (socket $PGHOST)"
-  runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pgdata" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  runuser -u postgres -- "$bin/initdb" -D "$WORK/pgdata" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   cat >>"$WORK/pgdata/postgresql.conf" <<CONF
 port = $PGPORT
 listen_addresses = ''
 unix_socket_directories = '$PGHOST'
-shared_preload_libraries = 'rfm'
 max_worker_processes = 16
 CONF
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgdata.log" -w start >/dev/null
+  [ "${PRELOAD:-1}" = 1 ] && echo "shared_preload_libraries = 'rfm'" >>"$WORK/pgdata/postgresql.conf"
+  runuser -u postgres -- "$bin/pg_ctl" -D "$WORK/pgdata" -l "$WORK/pgdata.log" -w start >/dev/null
+  CLUSTER_BIN=$bin
   trap stop_cluster EXIT
 }
 
 stop_cluster() {
   [ -n "${WORK:-}" ] && [ -d "$WORK/pgdata" ] &&
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pgdata" -m fast -w stop >/dev/null 2>&1
+    runuser -u postgres -- "${CLUSTER_BIN:-$PG_BIN}/pg_ctl" -D "$WORK/pgdata" -m fast -w stop >/dev/null 2>&1
   return 0
 }
 
 psql_as_postgres() {
-  runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" psql -X -v ON_ERROR_STOP=1 "$@"
+  runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" "${CLUSTER_BIN:-$PG_BIN}/psql" -X -v ON_ERROR_STOP=1 "$@"
 }
