@@ -63,7 +63,7 @@ DATA = src/upgrade/rfm--1.0.sql src/upgrade/rfm--1.1.sql src/upgrade/rfm--1.2.sq
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
-	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_tiers model_dciu model_clv scheduler scheduler_launcher \
+	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv scheduler scheduler_launcher \
 	privileges upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)

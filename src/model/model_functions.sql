@@ -955,12 +955,16 @@ BEGIN
                    ELSE rfm.intent_weights(rfm._option(m, 'dciu_weights')) END;
     SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute
      WHERE attrelid = format('%I.members', s)::regclass AND attname = 'member_id';
-    -- event names of the relation's own (option events.event_names: {"pv": "view"}) are mapped first
+    -- event names of the relation's own (option events.event_names: {"pv": "view"}) are mapped first; unless
+    -- every state is rebuilt, only the touched members' events are read
     events_sql := format('SELECT e.%1$I::%2$s AS member_id,
                                  rfm.intent_agg(coalesce(%6$L::jsonb ->> e.%3$I::text, e.%3$I::text), e.%4$I::timestamptz) AS intent
-                            FROM %5$s e WHERE e.%1$I IS NOT NULL /* touched */ GROUP BY 1',
+                            FROM %5$s e WHERE e.%1$I IS NOT NULL %7$s GROUP BY 1',
                          ev.member_column, member_type, ev.event_column, ev.time_column, ev.relation,
-                         coalesce(m.options -> 'events' -> 'event_names', '{}'));
+                         coalesce(m.options -> 'events' -> 'event_names', '{}'),
+                         CASE WHEN NOT ("full" OR m.needs_full)
+                              THEN format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)
+                              ELSE '' END);
   END IF;
 
   -- what the labels depend on besides the data; when it changed since the last refresh, everyone is relabelled
@@ -1043,11 +1047,7 @@ BEGIN
     EXECUTE format('INSERT INTO %I.members (member_id, purchases, intent)
                      SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
                        FROM (%s) p FULL JOIN (%s) i ON i.member_id = p.member_id %s',
-                   s, purchases_sql,
-                   CASE WHEN rebuild_all THEN events_sql
-                        ELSE replace(events_sql, '/* touched */',
-                                     format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ev.member_column, member_type)) END,
-                   CASE WHEN NOT rebuild_all THEN 'ORDER BY 1' END);
+                   s, purchases_sql, events_sql, CASE WHEN NOT rebuild_all THEN 'ORDER BY 1' END);
   END IF;
   IF rebuild_all AND NOT fast THEN
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
@@ -1083,9 +1083,9 @@ BEGIN
                    CASE WHEN $7 IS NOT NULL THEN rfm.tier_status(purchases, $1, $7) END AS tier_st,
                    CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score,
                    CASE WHEN $12 THEN rfm.btyd(purchases, $1, $13) END AS btyd
-              FROM %I.members WHERE purchases IS NOT NULL /* which */) b$q$, s);
-  EXECUTE 'CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS '
-          || replace(base_sql, '/* which */', CASE WHEN fast THEN 'AND member_id IN (SELECT member_id FROM _rfm_cand)' ELSE '' END)
+              FROM %I.members WHERE purchases IS NOT NULL %s) b$q$,
+    s, CASE WHEN fast THEN 'AND member_id IN (SELECT member_id FROM _rfm_cand)' ELSE '' END);
+  EXECUTE 'CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS ' || base_sql
     USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w,
           clv_on, clv_unit;
   IF fast THEN
@@ -1328,7 +1328,7 @@ BEGIN
            n.since_prev, n.recheck, o.since AS o_since, o.r_score AS o_r_score, o.f_score AS o_f_score,
            o.m_score AS o_m_score, o.segment AS o_segment, o.value_segment AS o_value_segment, o.napl AS o_napl,
            o.nes AS o_nes, o.dciu AS o_dciu, o.tier AS o_tier, o.last_day AS o_last_day, o.frequency AS o_frequency,
-           o.monetary AS o_monetary, o.since_prev AS o_since_prev
+           o.monetary AS o_monetary, o.since_prev AS o_since_prev, NULL::date AS reopen
       FROM (%5$s) n FULL JOIN %1$s o ON o.member_id = n.member_id
      WHERE n.member_id IS NULL OR o.member_id IS NULL OR %3$s OR (%4$L AND n.since_prev <> 0) %6$s$q$,
     old_rel, labels_differ, row_differs, last_as_of IS NULL OR last_as_of < as_of, lab_sql,
@@ -1417,9 +1417,26 @@ BEGIN
                     DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.dciu_lifts WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.refreshes WHERE as_of = $1', s) USING as_of;
+    -- Driven by the changed members' keys: the history rows opened today are many after a busy first refresh
+    -- of the day, and the statistics of label_history, unless autovacuum has come by, know none of them (a
+    -- nested loop over them and a scan of _rfm_changed each was once planned from an estimate of one row).
+    IF fast THEN
+      CREATE INDEX ON _rfm_changed (member_id);
+    END IF;
+    -- A member whose new labels are those it had before the refresh being replaced gets that row of its
+    -- history back, open, as if only this refresh had run (since stays its valid_from); the rows opened by
+    -- the replaced refresh go.
+    EXECUTE format('UPDATE _rfm_changed c SET reopen = h.valid_from FROM %1$I.label_history h
+                     WHERE c.changed AND c.is_now AND h.member_id = c.member_id AND h.valid_to = $1
+                       AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
+                           IS NOT DISTINCT FROM
+                           (c.r_score, c.f_score, c.m_score, c.segment, c.value_segment, c.napl, c.nes, c.dciu, c.tier)', s)
+      USING as_of;
     EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
                      WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1', s)
       USING as_of;
+    EXECUTE format('UPDATE %1$I.label_history h SET valid_to = NULL FROM _rfm_changed c
+                     WHERE c.reopen IS NOT NULL AND h.member_id = c.member_id AND h.valid_from = c.reopen', s);
   END IF;
   IF last_as_of IS NOT NULL THEN
     EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
@@ -1435,7 +1452,7 @@ BEGIN
   END IF;
   EXECUTE format('INSERT INTO %1$I.label_history
                     SELECT member_id, $1, NULL, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
-                      FROM _rfm_changed WHERE changed AND is_now %2$s', s,
+                      FROM _rfm_changed WHERE changed AND is_now AND reopen IS NULL %2$s', s,
                  CASE WHEN last_as_of IS NOT NULL THEN 'ORDER BY member_id' END) USING as_of;
   IF last_as_of IS NULL THEN
     EXECUTE format('ALTER TABLE %1$I.label_history ADD CONSTRAINT label_history_pkey PRIMARY KEY (member_id, valid_from);
@@ -1473,7 +1490,7 @@ BEGIN
     -- and the others built afterwards
     rows_sql := 'SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes,
                         dciu, tier, p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
-                        CASE WHEN NOT changed THEN o_since WHEN last_day IS NOT NULL THEN $1 END
+                        CASE WHEN NOT changed THEN o_since WHEN last_day IS NOT NULL THEN coalesce(reopen, $1) END
                    FROM _rfm_changed WHERE has_state';
     IF last_as_of IS NOT NULL THEN
       EXECUTE format($q$
@@ -1501,13 +1518,13 @@ BEGIN
         segment = n.segment, value_segment = n.value_segment, napl = n.napl, nes = n.nes, dciu = n.dciu, tier = n.tier,
         p_alive = n.p_alive, expected_purchases = n.expected_purchases, clv = n.clv, last_day = n.last_day,
         days = n.days, gap = n.gap, since_prev = n.since_prev, recheck = n.recheck,
-        since = CASE WHEN NOT n.changed THEN o.since WHEN n.last_day IS NOT NULL THEN $1 END
+        since = CASE WHEN NOT n.changed THEN o.since WHEN n.last_day IS NOT NULL THEN coalesce(n.reopen, $1) END
         FROM _rfm_changed n
        WHERE n.had_row AND n.has_state AND o.member_id = n.member_id;
       INSERT INTO %1$I.label_state
       SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier,
              p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
-             CASE WHEN last_day IS NOT NULL THEN $1 END
+             CASE WHEN last_day IS NOT NULL THEN coalesce(reopen, $1) END
         FROM _rfm_changed WHERE NOT had_row AND has_state ORDER BY member_id$q$, s)
       USING as_of;
     IF fast AND last_as_of < as_of THEN
