@@ -2,7 +2,9 @@
 # pg_regress suite in a throwaway instance with rfm preloaded (see test/rfm.conf).
 
 EXTENSION = rfm
+# The version being made, and the last one that shipped (src/upgrade/README.md: `make ship-version`)
 EXTVERSION = 1.6
+PREVVERSION = 1.5
 MODULE_big = rfm
 PGFILEDESC = "rfm - member segmentation for retail inside PostgreSQL"
 
@@ -50,16 +52,18 @@ SQL_PARTS = \
 	src/model/model_functions.sql \
 	src/scheduler/scheduler.sql
 
-# Update scripts (src/upgrade/README.md): the versions that shipped are frozen there; the update to the
-# current version is the parts new in it as they are, and the model functions replaced.
-UPDATE_1_6_PARTS = \
-	src/upgrade/rfm--1.5--1.6.head.sql \
-	src/model/model_1_6.sql
+# Update scripts (src/upgrade/README.md): those of the versions that shipped are frozen there; the update to
+# the current version is its head, the catalog changes of the current version as they are (also part of a
+# fresh install), and the model functions replaced.
+UPDATE_SCRIPT = rfm--$(PREVVERSION)--$(EXTVERSION).sql
+UPDATE_PARTS = \
+	src/upgrade/rfm--$(PREVVERSION)--$(EXTVERSION).head.sql \
+	src/model/model_$(subst .,_,$(EXTVERSION)).sql
 
-DATA_built = rfm--$(EXTVERSION).sql rfm--1.5--1.6.sql
-DATA = src/upgrade/rfm--1.0.sql src/upgrade/rfm--1.1.sql src/upgrade/rfm--1.2.sql src/upgrade/rfm--1.3.sql \
-	src/upgrade/rfm--1.4.sql src/upgrade/rfm--1.5.sql src/upgrade/rfm--1.0--1.1.sql src/upgrade/rfm--1.1--1.2.sql \
-	src/upgrade/rfm--1.2--1.3.sql src/upgrade/rfm--1.3--1.4.sql src/upgrade/rfm--1.4--1.5.sql
+DATA_built = rfm--$(EXTVERSION).sql $(UPDATE_SCRIPT)
+# 1.0 is the one older version with an install script: PostgreSQL installs any later one that shipped
+# (CREATE EXTENSION rfm VERSION '1.3') from it and the frozen update scripts.
+DATA = src/upgrade/rfm--1.0.sql $(sort $(filter-out %.head.sql,$(wildcard src/upgrade/rfm--*--*.sql)))
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
@@ -76,7 +80,7 @@ ISOLATION_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-EXTRA_CLEAN = rfm--$(EXTVERSION).sql rfm--1.5--1.6.sql tmp_check tmp_check_iso tmp_check_np output_iso output_np results \
+EXTRA_CLEAN = rfm--$(EXTVERSION).sql $(UPDATE_SCRIPT) tmp_check tmp_check_iso tmp_check_np output_iso output_np results \
 	regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
@@ -91,7 +95,7 @@ override CFLAGS += -Werror
 all: check-symbols
 endif
 
-.PHONY: check-symbols installcheck-nopreload
+.PHONY: check-symbols installcheck-nopreload ship-version
 check-symbols: $(shlib)
 	$(srcdir)/scripts/check_symbols.sh $(shlib) '$(bindir)/postgres'
 
@@ -107,6 +111,12 @@ installcheck-nopreload:
 rfm--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-rfm--1.5--1.6.sql: $(UPDATE_1_6_PARTS) src/model/model_functions.sql
-	{ cat $(UPDATE_1_6_PARTS); \
+$(UPDATE_SCRIPT): $(UPDATE_PARTS) src/model/model_functions.sql
+	{ cat $(UPDATE_PARTS); \
 	  sed -E 's/^CREATE FUNCTION /CREATE OR REPLACE FUNCTION /' src/model/model_functions.sql; } > $@
+
+# Ship the current version and start the next one: `make ship-version NEXT=1.7` freezes this version's update
+# script in src/upgrade, starts the head and the catalog part of the next one, and moves the version numbers
+# (Makefile, rfm.control, META.json, debian/changelog). src/upgrade/README.md.
+ship-version: $(UPDATE_SCRIPT)
+	$(srcdir)/scripts/ship_version.sh '$(PREVVERSION)' '$(EXTVERSION)' '$(NEXT)'

@@ -54,6 +54,9 @@ build_and_install() {
   runuser -u postgres -- env CI="${CI:-}" make -C "$WORK" -s PG_CONFIG="$PG_CONFIG" >"$WORK/build.out" 2>"$WORK/build.log" \
     || { cat "$WORK/build.out" "$WORK/build.log"; return 1; }
   grep -i "warning" "$WORK/build.log" || true
+  # Scripts of rfm that an earlier build installed and this one does not ship (e.g. a frozen install script
+  # since removed) would otherwise stay and hide the removal from the tests.
+  rm -f "$("$PG_CONFIG" --sharedir)"/extension/rfm--*.sql
   make -C "$WORK" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 

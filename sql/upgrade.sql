@@ -66,6 +66,9 @@ CREATE VIEW rfm_catalog (kind, object, detail) AS
 CREATE EXTENSION rfm VERSION '1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'rfm';
 SELECT target, path FROM pg_extension_update_paths('rfm') WHERE source = '1.0' AND path IS NOT NULL ORDER BY 1;
+-- the install scripts: 1.0's and the current version's alone; PostgreSQL makes the others from 1.0 and the updates
+SELECT f AS install_script FROM pg_ls_dir((SELECT setting FROM pg_config WHERE name = 'SHAREDIR') || '/extension') f
+ WHERE f ~ '^rfm--[0-9.]+\.sql$' ORDER BY 1;
 
 -- a model made by 1.0 (layout 1) and owned by another role: two refreshes
 CREATE TABLE orders (member_id int, ordered_at date, amount numeric);
