@@ -184,7 +184,9 @@ COMMENT ON FUNCTION rfm._events(jsonb) IS
 -- The objects of a model's schema that rfm 1.1 added: the transitions of every refresh, the flow view over
 -- them, the tier watch list, the intent state and the DCIU and lifetime value columns, tables and views. Created by rfm.create_model, and by the first refresh of a model that
 -- rfm 1.0 created (rfm._upgrade_model).
-CREATE FUNCTION rfm._model_objects_1_1(s text, member_type text, model_name text) RETURNS void
+-- Layout 1 (rfm 1.0) -> 2 (rfm 1.1), run by rfm._upgrade_model on a model made by 1.0 (whose flow view it
+-- has dropped): the objects 1.1 added to a model schema.
+CREATE FUNCTION rfm._migrate_layout_1_to_2(s text, member_type text, model_name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   EXECUTE format($f$
@@ -236,8 +238,144 @@ BEGIN
     COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
   $f$, s, member_type, model_name);
 END $$;
-COMMENT ON FUNCTION rfm._model_objects_1_1(text, text, text) IS
-  'Internal: create the objects rfm 1.1 added to a model schema: transitions, flow over them, tier_watch, the intent, CLV and DCIU columns, dciu_lifts, dciu_lift, napl_dciu';
+COMMENT ON FUNCTION rfm._migrate_layout_1_to_2(text, text, text) IS
+  'Internal: bring a model schema of layout 1 (rfm 1.0) to layout 2 (rfm 1.1): transitions, flow over them, tier_watch, the intent, CLV and DCIU columns, dciu_lifts, dciu_lift, napl_dciu';
+
+-- The objects of a model's schema, in the current layout (3; rfm.model.layout): the per-member states and
+-- the captured changes, one row per refresh with its KPIs and fits, the labels with the facts they come from
+-- (label_state, read through the view labels), their history, cut points, transitions, the distributions
+-- and totals a refresh keeps up to date (hist, label_totals), and the BI views. Models made by older versions
+-- are brought to it by rfm._upgrade_model. The column order of the tables is that of the models converted
+-- from older layouts, so that both take the same rows.
+CREATE FUNCTION rfm._model_objects(s text, member_type text, model_name text, source regclass) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE format($f$
+    CREATE TABLE %1$I.members (member_id %2$s PRIMARY KEY, purchases rfm.purchases, intent rfm.intent);
+    COMMENT ON TABLE %1$I.members IS 'Per-member state of model %3$s: the purchase history (rfm.purchases) rebuilt from %4$s';
+    COMMENT ON COLUMN %1$I.members.purchases IS 'Purchase history (rfm.purchases); NULL for a member who has browsed (option events) but not bought';
+    COMMENT ON COLUMN %1$I.members.intent IS 'Browsing state (rfm.intent) from the events relation of option events; NULL without events';
+    CREATE TABLE %1$I.changes (member_id %2$s);
+    COMMENT ON TABLE %1$I.changes IS 'Members touched in %4$s since the last refresh (filled by statement triggers)';
+    CREATE TABLE %1$I.refreshes (
+      refresh_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, as_of date NOT NULL, full_rebuild boolean NOT NULL,
+      started timestamptz NOT NULL, finished timestamptz NOT NULL, members bigint NOT NULL, rebuilt bigint NOT NULL,
+      changed bigint NOT NULL, fallback_cycle double precision, value_reference jsonb NOT NULL,
+      revenue double precision, active_rate double precision, repurchase_rate double precision,
+      churn_rate double precision, n_to_a_rate double precision, p_to_a_rate double precision,
+      top20_revenue_share double precision, bgnbd rfm.bgnbd, pnbd rfm.pnbd, gamma_gamma rfm.gamma_gamma,
+      dciu_cuts double precision[], params jsonb, relabelled bigint);
+    COMMENT ON TABLE %1$I.refreshes IS 'One row per refresh of model %3$s';
+    COMMENT ON COLUMN %1$I.refreshes.bgnbd IS 'The BG/NBD model fitted at this refresh (option clv, clv_model bgnbd): parameters, log-likelihood, members, iterations, gradient norm, converged';
+    COMMENT ON COLUMN %1$I.refreshes.pnbd IS 'The Pareto/NBD model fitted at this refresh (option clv, clv_model pnbd)';
+    COMMENT ON COLUMN %1$I.refreshes.gamma_gamma IS 'The Gamma-Gamma spend model fitted at this refresh (option clv)';
+    COMMENT ON COLUMN %1$I.refreshes.dciu_cuts IS 'DCIU cuts [I, C, D] on the intent score used by this refresh (calibrated, or the option dciu_cuts)';
+    COMMENT ON COLUMN %1$I.refreshes.relabelled IS 'Members whose labels this refresh computed (the others cannot have changed and kept theirs); NULL before rfm 1.2';
+    COMMENT ON COLUMN %1$I.refreshes.params IS 'What the labels of this refresh depend on besides the data: the model''s options and its segment map; when it changes, the next refresh relabels every member';
+    -- fillfactor 90: room on each page for the new version of a row a refresh rewrites or closes (none of
+    -- the columns it changes is in an index: the update stays on the page and adds no index entry)
+    CREATE TABLE %1$I.label_state (
+      member_id %2$s, frequency integer, monetary double precision,
+      r_score integer, f_score integer, m_score integer, segment text, value_segment text,
+      napl rfm.napl_stage, nes rfm.nes_stage, dciu text, tier text,
+      p_alive double precision, expected_purchases double precision, clv double precision,
+      last_day date, days integer, gap double precision, since_prev double precision, recheck date, since date,
+      CONSTRAINT label_state_pkey PRIMARY KEY (member_id)) WITH (fillfactor = 90);
+    COMMENT ON TABLE %1$I.label_state IS 'Labels of every member with a purchase history at the last refresh, with the facts they were computed from (model %3$s; read them through the view labels)';
+    COMMENT ON COLUMN %1$I.label_state.p_alive IS 'Probability that the member is still active at as_of (option clv; BG/NBD or Pareto/NBD fitted at this refresh)';
+    COMMENT ON COLUMN %1$I.label_state.expected_purchases IS 'Expected repeat purchase days in the next clv_horizon time units (option clv)';
+    COMMENT ON COLUMN %1$I.label_state.clv IS 'Discounted expected spend over the next clv_horizon time units (option clv; Gamma-Gamma spend)';
+    COMMENT ON COLUMN %1$I.label_state.last_day IS 'Last purchase day by the last refresh''s as_of (NULL: only orders dated after it; such a member has no labels yet)';
+    COMMENT ON COLUMN %1$I.label_state.days IS 'Purchase days by as_of';
+    COMMENT ON COLUMN %1$I.label_state.gap IS 'Mean gap between purchase days (repeat buyers): the median of these is the NES fallback cycle';
+    COMMENT ON COLUMN %1$I.label_state.since_prev IS 'Net spend since the refresh before the last one (the revenue of the flow)';
+    COMMENT ON COLUMN %1$I.label_state.recheck IS 'Day from which the member must be labelled again without new orders (next dated entry, next NES stage of a repeat buyer)';
+    COMMENT ON COLUMN %1$I.label_state.since IS 'valid_from of the member''s open label_history row';
+    CREATE TABLE %1$I.label_history (
+      member_id %2$s NOT NULL, valid_from date NOT NULL, valid_to date,
+      r_score integer, f_score integer, m_score integer, segment text, value_segment text,
+      napl rfm.napl_stage, nes rfm.nes_stage, dciu text, tier text,
+      PRIMARY KEY (member_id, valid_from)) WITH (fillfactor = 90);
+    CREATE INDEX ON %1$I.label_history (valid_from);
+    COMMENT ON TABLE %1$I.label_history IS 'Label changes as validity ranges [valid_from, valid_to): the labels of any past refresh (model %3$s)';
+    CREATE TABLE %1$I.cutpoints (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL,
+      breaks double precision[], members_per_score bigint[] NOT NULL, PRIMARY KEY (refresh_id, dimension));
+    COMMENT ON TABLE %1$I.cutpoints IS 'Cut points (NULL for ntile scoring) and members per score of every refresh (model %3$s)';
+    CREATE TABLE %1$I.transitions (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL, from_label text NOT NULL,
+      to_label text NOT NULL, members bigint NOT NULL, revenue double precision NOT NULL,
+      PRIMARY KEY (refresh_id, dimension, from_label, to_label));
+    COMMENT ON TABLE %1$I.transitions IS 'Members moving between labels from the previous refresh to each refresh, with (entered) and (exited), and their net spend in between (model %3$s)';
+    CREATE TABLE %1$I.tier_watch (
+      member_id %2$s PRIMARY KEY, watch text NOT NULL, tier text NOT NULL, since date, next_review date,
+      qualifying_spend double precision, spend_to_keep double precision, next_tier text, spend_to_upgrade double precision);
+    COMMENT ON TABLE %1$I.tier_watch IS 'Members at risk of losing their tier at a review soon (at_risk) or close to the next tier (near_upgrade) at the last refresh, with their rfm.tier_status (model %3$s, option tier_policy)';
+    CREATE TABLE %1$I.dciu_lifts (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, bucket rfm.dciu_bucket NOT NULL, members bigint NOT NULL,
+      share_of_members double precision, buyers bigint NOT NULL, share_of_buyers double precision,
+      revenue double precision, share_of_revenue double precision, purchase_rate double precision, lift double precision,
+      PRIMARY KEY (refresh_id, bucket));
+    COMMENT ON TABLE %1$I.dciu_lifts IS 'Per refresh and DCIU bucket, the calibration replay: members bucketed by their intent score at as_of - dciu_horizon, and who bought in the horizon up to as_of (model %3$s)';
+    CREATE TABLE %1$I.hist (dim "char" NOT NULL, bucket double precision NOT NULL, n bigint NOT NULL, total numeric,
+                            PRIMARY KEY (dim, bucket));
+    COMMENT ON TABLE %1$I.hist IS 'Members per value at the last refresh (dim l: last purchase day - 2000-01-01, f: frequency; m: monetary and g: repeat buyers'' mean gap, by whole units, with the exact sum in total): the cut points, references and top-20 %% revenue are read from it';
+    CREATE TABLE %1$I.label_totals (
+      r_score integer, f_score integer, m_score integer, segment text, value_segment text, napl rfm.napl_stage,
+      nes rfm.nes_stage, dciu text, tier text, members bigint NOT NULL, sum_day numeric NOT NULL,
+      sum_frequency numeric NOT NULL, sum_monetary numeric NOT NULL);
+    COMMENT ON TABLE %1$I.label_totals IS 'Members, and sums of last purchase day (- 2000-01-01), frequency and monetary, per combination of labels at the last refresh (model %3$s): the summaries are read from it';
+
+    -- BI views
+    CREATE VIEW %1$I.labels AS
+      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
+             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv
+        FROM %1$I.label_state l, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
+       WHERE l.last_day IS NOT NULL;
+    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %3$s)';
+    CREATE MATERIALIZED VIEW %1$I.kpi AS
+      SELECT refresh_id, as_of, members, revenue, active_rate, repurchase_rate, churn_rate,
+             n_to_a_rate, p_to_a_rate, top20_revenue_share
+        FROM %1$I.refreshes WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.kpi IS 'One row per refresh: members, revenue, active rate, repurchase rate, churn, N→A conversion, P→A wake-up, revenue share of the top 20 %% of members';
+    CREATE MATERIALIZED VIEW %1$I.flow AS
+      SELECT dimension, from_label, to_label, members,
+             round(members / sum(members) OVER (PARTITION BY dimension, from_label), 4) AS share_of_from, revenue
+        FROM %1$I.transitions WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
+      WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.flow IS 'Members moving between labels from the previous to the last refresh, per dimension, with (entered) and (exited)';
+    CREATE MATERIALIZED VIEW %1$I.dciu_lift AS
+      SELECT bucket, members, share_of_members, buyers, share_of_buyers, revenue, share_of_revenue, purchase_rate, lift
+        FROM %1$I.dciu_lifts WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
+      WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.dciu_lift IS 'DCIU lift of the last refresh: per bucket, share of members, of next-period buyers and revenue, purchase rate (option events)';
+    CREATE MATERIALIZED VIEW %1$I.segment_summary AS
+      SELECT t.segment, rfm.label_name('segment', t.segment) AS segment_name, sum(t.members)::bigint AS members,
+             round(sum(t.members) / sum(sum(t.members)) OVER (), 4) AS share_of_members,
+             sum(t.sum_monetary)::float8 AS revenue,
+             (sum(t.sum_monetary) / nullif(sum(sum(t.sum_monetary)) OVER (), 0))::float8 AS share_of_revenue,
+             (sum(t.members) * (max(r.as_of) - DATE '2000-01-01') - sum(t.sum_day)) / sum(t.members) AS avg_recency,
+             sum(t.sum_frequency) / sum(t.members) AS avg_frequency,
+             (sum(t.sum_monetary) / sum(t.members))::float8 AS avg_monetary
+        FROM %1$I.label_totals t, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
+       GROUP BY t.segment WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.segment_summary IS 'Members, revenue and average R/F/M per segment at the last refresh';
+    CREATE MATERIALIZED VIEW %1$I.lifecycle_summary AS
+      SELECT t.napl, t.nes, t.value_segment, sum(t.members)::bigint AS members, sum(t.sum_monetary)::float8 AS revenue
+        FROM %1$I.label_totals t GROUP BY t.napl, t.nes, t.value_segment WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
+    CREATE MATERIALIZED VIEW %1$I.napl_dciu AS
+      SELECT t.napl, t.dciu, sum(t.members)::bigint AS members,
+             round(sum(t.members) / sum(sum(t.members)) OVER (PARTITION BY t.napl), 4) AS share_of_napl,
+             sum(t.sum_monetary)::float8 AS revenue
+        FROM %1$I.label_totals t WHERE t.dciu IS NOT NULL GROUP BY t.napl, t.dciu
+      WITH NO DATA;
+    COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
+  $f$, s, member_type, model_name, source);
+  PERFORM rfm._label_state_indexes(s, true);
+END $$;
+COMMENT ON FUNCTION rfm._model_objects(text, text, text, regclass) IS
+  'Internal: create the objects of a new model''s schema in the current layout (tables, label_state''s indexes, the labels view, the BI views)';
 
 -- The secondary indexes of a model's label_state, through which a refresh finds the members to relabel
 -- (last day, monetary, recheck day, spend since the previous refresh) and reads the values of a hist bucket
@@ -261,15 +399,14 @@ END $$;
 COMMENT ON FUNCTION rfm._label_state_indexes(text, boolean) IS
   'Internal: create or drop the secondary indexes of a model''s label_state (around a bulk load)';
 
--- The objects of a model's schema that rfm 1.2 changed, for labelling in proportion to what changes: the
--- labels table becomes label_state (recency replaced by the last purchase day, so that a refresh rewrites
--- only the rows whose labels or facts change; plus what the refresh needs to find them) and labels a view of
--- it; hist (the distribution of last purchase day, frequency, monetary and repeat buyers' mean gap, from
--- which the cut points and references are read) and label_totals (members and sums per label combination,
--- from which the summaries are read) are kept up to date by every refresh. Run on the 1.1 objects: by
--- rfm.create_model, and by the next refresh of an older model, whose labels it carries over (that refresh
--- then rebuilds everything).
-CREATE FUNCTION rfm._model_objects_1_2(s text, model_name text) RETURNS void
+-- Layout 2 (rfm 1.1) -> 3 (rfm 1.2 on), for labelling in proportion to what changes: the labels table becomes
+-- label_state (recency replaced by the last purchase day, so that a refresh rewrites only the rows whose
+-- labels or facts change; plus what the refresh needs to find them) and labels a view of it; hist (the
+-- distribution of last purchase day, frequency, monetary and repeat buyers' mean gap, from which the cut
+-- points and references are read) and label_totals (members and sums per label combination, from which the
+-- summaries are read) are kept up to date by every refresh. Run by rfm._upgrade_model on a model made by 1.0
+-- or 1.1, whose labels it carries over (its refresh then rebuilds everything).
+CREATE FUNCTION rfm._migrate_layout_2_to_3(s text, model_name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   EXECUTE format($f$
@@ -345,13 +482,13 @@ BEGIN
   $f$, s, model_name);
   PERFORM rfm._label_state_indexes(s, true);
 END $$;
-COMMENT ON FUNCTION rfm._model_objects_1_2(text, text) IS
-  'Internal: turn the 1.1 objects of a model schema into those of 1.2: label_state with the labels view over it, hist, label_totals, the summaries over label_totals';
+COMMENT ON FUNCTION rfm._migrate_layout_2_to_3(text, text) IS
+  'Internal: bring a model schema of layout 2 (rfm 1.1) to layout 3 (rfm 1.2 on): label_state with the labels view over it, hist, label_totals, the summaries over label_totals';
 
 -- Bring a model that an older rfm created to the current layout. From 1.0 (layout 1): the flow view becomes
 -- a view of the new transitions table, which is filled for the past refreshes from the history (as
 -- rfm.migration computes them), and the tier_watch table is added. From 1.1 (layout 2): the objects of
--- rfm._model_objects_1_2, and the model is marked for a full rebuild, which fills them. Run by the model's
+-- rfm._migrate_layout_2_to_3, and the model is marked for a full rebuild, which fills them. Run by the model's
 -- next refresh, with the refresher's rights; the new objects are given to the model's owner like the rest
 -- of its schema.
 CREATE FUNCTION rfm._upgrade_model(m rfm.model) RETURNS void
@@ -366,7 +503,7 @@ BEGIN
     FROM pg_attribute WHERE attrelid = format('%I.members', s)::regclass AND attname = 'member_id';
   IF m.layout < 2 THEN
     EXECUTE format('DROP MATERIALIZED VIEW %I.flow', s);
-    PERFORM rfm._model_objects_1_1(s, member_type, m.name);
+    PERFORM rfm._migrate_layout_1_to_2(s, member_type, m.name);
     FOR r IN EXECUTE format('SELECT refresh_id, as_of, lag(as_of) OVER (ORDER BY as_of) AS prev FROM %I.refreshes', s) LOOP
       IF r.prev IS NULL THEN
         -- the first refresh: everyone entered
@@ -389,7 +526,7 @@ BEGIN
     END LOOP;
   END IF;
   IF m.layout < 3 THEN
-    PERFORM rfm._model_objects_1_2(s, m.name);
+    PERFORM rfm._migrate_layout_2_to_3(s, m.name);
     UPDATE rfm.model SET needs_full = true WHERE name = m.name;
   END IF;
   -- whatever this created belongs to the model's owner, like the rest of its schema
@@ -522,59 +659,7 @@ BEGIN
 
   EXECUTE format('CREATE SCHEMA %I', s);
   EXECUTE format('COMMENT ON SCHEMA %I IS %L', s, format('rfm model %s on %s', name, source));
-  EXECUTE format($f$
-    CREATE TABLE %1$I.members (member_id %2$s PRIMARY KEY, purchases rfm.purchases NOT NULL);
-    COMMENT ON TABLE %1$I.members IS 'Per-member state of model %3$s: the purchase history (rfm.purchases) rebuilt from %4$s';
-    CREATE TABLE %1$I.changes (member_id %2$s);
-    COMMENT ON TABLE %1$I.changes IS 'Members touched in %4$s since the last refresh (filled by statement triggers)';
-    CREATE TABLE %1$I.refreshes (
-      refresh_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, as_of date NOT NULL, full_rebuild boolean NOT NULL,
-      started timestamptz NOT NULL, finished timestamptz NOT NULL, members bigint NOT NULL, rebuilt bigint NOT NULL,
-      changed bigint NOT NULL, fallback_cycle double precision, value_reference jsonb NOT NULL,
-      revenue double precision, active_rate double precision, repurchase_rate double precision,
-      churn_rate double precision, n_to_a_rate double precision, p_to_a_rate double precision,
-      top20_revenue_share double precision);
-    COMMENT ON TABLE %1$I.refreshes IS 'One row per refresh of model %3$s';
-    CREATE TABLE %1$I.labels (
-      member_id %2$s PRIMARY KEY, as_of date NOT NULL, recency integer, frequency integer, monetary double precision,
-      r_score integer, f_score integer, m_score integer, segment text, value_segment text,
-      napl rfm.napl_stage, nes rfm.nes_stage, dciu text, tier text);
-    COMMENT ON TABLE %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %3$s)';
-    CREATE TABLE %1$I.label_history (
-      member_id %2$s NOT NULL, valid_from date NOT NULL, valid_to date,
-      r_score integer, f_score integer, m_score integer, segment text, value_segment text,
-      napl rfm.napl_stage, nes rfm.nes_stage, dciu text, tier text,
-      PRIMARY KEY (member_id, valid_from));
-    CREATE INDEX ON %1$I.label_history (valid_from);
-    COMMENT ON TABLE %1$I.label_history IS 'Label changes as validity ranges [valid_from, valid_to): the labels of any past refresh (model %3$s)';
-    CREATE TABLE %1$I.cutpoints (
-      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL,
-      breaks double precision[], members_per_score bigint[] NOT NULL, PRIMARY KEY (refresh_id, dimension));
-    COMMENT ON TABLE %1$I.cutpoints IS 'Cut points (NULL for ntile scoring) and members per score of every refresh (model %3$s)';
-  $f$, s, member_type, name, source);
-
-  -- BI views over the labels and their history
-  EXECUTE format($f$
-    CREATE MATERIALIZED VIEW %1$I.segment_summary AS
-      SELECT l.segment, rfm.label_name('segment', l.segment) AS segment_name, count(*) AS members,
-             round(count(*) / sum(count(*)) OVER (), 4) AS share_of_members,
-             sum(l.monetary) AS revenue, sum(l.monetary) / nullif(sum(sum(l.monetary)) OVER (), 0) AS share_of_revenue,
-             avg(l.recency) AS avg_recency, avg(l.frequency) AS avg_frequency, avg(l.monetary) AS avg_monetary
-        FROM %1$I.labels l GROUP BY l.segment WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.segment_summary IS 'Members, revenue and average R/F/M per segment at the last refresh';
-    CREATE MATERIALIZED VIEW %1$I.lifecycle_summary AS
-      SELECT l.napl, l.nes, l.value_segment, count(*) AS members, sum(l.monetary) AS revenue
-        FROM %1$I.labels l GROUP BY l.napl, l.nes, l.value_segment WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
-    CREATE MATERIALIZED VIEW %1$I.kpi AS
-      SELECT refresh_id, as_of, members, revenue, active_rate, repurchase_rate, churn_rate,
-             n_to_a_rate, p_to_a_rate, top20_revenue_share
-        FROM %1$I.refreshes WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.kpi IS 'One row per refresh: members, revenue, active rate, repurchase rate, churn, N→A conversion, P→A wake-up, revenue share of the top 20 %% of members';
-  $f$, s, name);
-
-  PERFORM rfm._model_objects_1_1(s, member_type, name);
-  PERFORM rfm._model_objects_1_2(s, name);
+  PERFORM rfm._model_objects(s, member_type, name, source);
 
   -- change capture: statement triggers with transition tables, on the source and on the browsing events
   PERFORM rfm._capture(s, name, source, member_column, member_type, 'capture_changes', 'source',
