@@ -78,6 +78,7 @@ start_cluster() {
   export PGHOST PGPORT PGUSER=postgres
   runuser -u postgres -- mkdir -p "$PGHOST"
   log "starting a throwaway cluster on port $PGPORT (socket $PGHOST)"
+  rm -rf "$WORK/pgdata"   # a throwaway cluster of an earlier suite, stopped
   runuser -u postgres -- "$bin/initdb" -D "$WORK/pgdata" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   cat >>"$WORK/pgdata/postgresql.conf" <<CONF
 port = $PGPORT
