@@ -957,7 +957,7 @@ DECLARE
   hist_sql text;
   params jsonb;
   last_ref record;
-  fast boolean;
+  relabel_some boolean;  -- relabel only the members whose labels can have changed (else everyone)
   old_rel text;
   sums record;
   ranges text[];
@@ -1075,10 +1075,10 @@ BEGIN
   -- can be kept so rebuilds every state from the source, and the members whose state differs from the one
   -- kept (new, changed or gone) are the touched ones: whatever the change capture saw or missed, the labels
   -- are those an incremental refresh after the same changes gives (the same as relabelling everyone).
-  fast := NOT m.needs_full AND last_ref.refresh_id IS NOT NULL AND last_ref.params = params AND win IS NULL
+  relabel_some := NOT m.needs_full AND last_ref.refresh_id IS NOT NULL AND last_ref.params = params AND win IS NULL
           AND scoring <> 'ntile' AND tier_policy IS NULL AND ev.relation IS NULL AND NOT clv_on
           AND (scoring = 'fixed' OR num_nulls(last_ref.rb, last_ref.fb, last_ref.mb) = 0);
-  IF rebuild_all AND fast THEN
+  IF rebuild_all AND relabel_some THEN
     PERFORM rfm._progress(name, 'rebuilding every member state from ' || m.source::text || ' to find those that changed');
     EXECUTE format('DELETE FROM %I.changes', s);
   ELSIF rebuild_all THEN
@@ -1105,15 +1105,15 @@ BEGIN
                           CASE WHEN rebuild_all THEN 'IS NOT NULL' ELSE 'IN (SELECT member_id FROM _rfm_touched)' END);
   IF rebuild_all THEN
     -- every member: all the orders read in a row and sorted (an index on the member column, feeding an
-    -- incremental sort, reads them in random order: 20 s against 10 s on 10.2M orders), then grouped as they
-    -- come (a hash table of 3.55M aggregate states would cost more than the grouping it saves): the states
-    -- come in member order, and are merged with the states kept by their key (hashing the 3.55M new states
-    -- instead, as the planner would: 13.6 s against 9.5-11 s), or written so for the comparison in 6 (the
-    -- source is a table, so that join is the statement's only one)
-    replaced := rfm._plan(CASE WHEN fast THEN '{"enable_hashjoin": "off"}' ELSE '{}' END::jsonb
+    -- incremental sort, would read them in random order), then grouped as they come (a hash table of every
+    -- member's aggregate state costs more than the grouping it saves): the states come in member order, and
+    -- are merged with the states kept by their key (hashing all the new states instead, as the planner
+    -- would, is slower), or written so for the comparison in 6 (the source is a table, so that join is the
+    -- statement's only one). Measured in docs/bench-models.md ("Why the refresh is planned as it is").
+    replaced := rfm._plan(CASE WHEN relabel_some THEN '{"enable_hashjoin": "off"}' ELSE '{}' END::jsonb
                           || '{"enable_incremental_sort": "off"}');
   END IF;
-  IF rebuild_all AND fast THEN
+  IF rebuild_all AND relabel_some THEN
     -- the states that differ from those kept (a new state, a changed one, or NULL: the member is gone)
     EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
                       SELECT coalesce(n.member_id, o.member_id) AS member_id, n.purchases
@@ -1134,17 +1134,17 @@ BEGIN
                        FROM (%s) p FULL JOIN (%s) i ON i.member_id = p.member_id %s',
                    s, purchases_sql, events_sql, CASE WHEN NOT rebuild_all THEN 'ORDER BY 1' END);
   END IF;
-  IF rebuild_all AND NOT fast THEN
+  IF rebuild_all AND NOT relabel_some THEN
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     PERFORM rfm._plan(replaced);
     EXECUTE format('ALTER TABLE %I.members ADD CONSTRAINT members_pkey PRIMARY KEY (member_id)', s);
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = refresh.name;
   END IF;
 
-  -- 2. the facts and stages of the members to label, from their states: everyone's, or (fast) those of the
+  -- 2. the facts and stages of the members to label, from their states: everyone's, or (relabel_some) those of the
   -- touched members and of those whose next dated order or NES stage has come (label_state.recheck)
-  replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
-  IF fast THEN
+  replaced := rfm._plan(CASE WHEN relabel_some THEN index_joins ELSE '{}' END);
+  IF relabel_some THEN
     EXECUTE format('CREATE TEMP TABLE _rfm_cand ON COMMIT DROP AS
                       SELECT member_id FROM _rfm_touched UNION SELECT member_id FROM %I.label_state WHERE recheck <= $1', s)
       USING as_of;
@@ -1169,11 +1169,11 @@ BEGIN
                    CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score,
                    CASE WHEN $12 THEN rfm.btyd(purchases, $1, $13) END AS btyd
               FROM %I.members WHERE purchases IS NOT NULL %s) b$q$,
-    s, CASE WHEN fast THEN 'AND member_id IN (SELECT member_id FROM _rfm_cand)' ELSE '' END);
+    s, CASE WHEN relabel_some THEN 'AND member_id IN (SELECT member_id FROM _rfm_cand)' ELSE '' END);
   EXECUTE 'CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS ' || base_sql
     USING as_of, win, since_prev, napl_w, nes_mult, nes_cycle, tier_policy, intent_ts, dciu_hl, dciu_hz, dciu_w,
           clv_on, clv_unit;
-  IF fast THEN
+  IF relabel_some THEN
     -- their rows at the last refresh
     EXECUTE format('CREATE TEMP TABLE _rfm_old ON COMMIT DROP AS
                       SELECT l.* FROM %I.label_state l JOIN _rfm_cand USING (member_id)', s);
@@ -1187,7 +1187,7 @@ BEGIN
                                  (''f'', x.frequency::float8, NULL), (''m'', floor(x.monetary), x.monetary::numeric),
                                  (''g'', floor(x.gap), NULL)) h(dim, bucket, total)
                 WHERE x.last_day IS NOT NULL AND h.bucket IS NOT NULL';
-  IF fast THEN
+  IF relabel_some THEN
     EXECUTE format('CREATE TEMP TABLE _rfm_hist ON COMMIT DROP AS
                       SELECT dim, bucket, sum(n)::bigint AS n, sum(total) AS total
                         FROM (SELECT dim, bucket, n, total FROM %1$I.hist
@@ -1256,10 +1256,10 @@ BEGIN
     mb := ARRAY(SELECT jsonb_array_elements_text(rfm._option(m, 'm_breaks'))::float8);
   END IF;
 
-  -- 5. (fast) the members whose values a moved threshold may have crossed: recency cut points, the recency
+  -- 5. (relabel_some) the members whose values a moved threshold may have crossed: recency cut points, the recency
   -- reference, the start of the NAPL window and one-time buyers' NES thresholds (on the last day);
   -- frequency and monetary cut points and references. They are labelled too, from their rows of label_state.
-  IF fast THEN
+  IF relabel_some THEN
     ranges := ARRAY[
       rfm._day_range(last_ref.as_of, (last_ref.value_reference ->> 'recency')::float8, as_of, ref_r),
       rfm._value_range('frequency', (last_ref.value_reference ->> 'frequency')::float8, ref_f),
@@ -1297,7 +1297,7 @@ BEGIN
       DROP TABLE _rfm_crossed;
     END IF;
     -- (the temporary tables are analyzed for the columns that later joins and filters read, no more: statistics
-    -- of all 40 columns of _rfm_changed took 0.26 s of a 2.8 s refresh, of 7 of them 0.05 s)
+    -- of every column cost a tenth of an incremental refresh; docs/bench-models.md)
     ANALYZE _rfm_cand;
     ANALYZE _rfm_old (member_id);
     PERFORM rfm._plan(replaced);
@@ -1393,16 +1393,16 @@ BEGIN
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, recheck
       FROM _rfm_base WHERE last_day IS NULL', clv_sql, score_sql,
       CASE WHEN to_regclass('pg_temp._rfm_clv') IS NOT NULL THEN 'LEFT JOIN _rfm_clv c USING (member_id)' ELSE '' END);
-  old_rel := CASE WHEN fast THEN '_rfm_old' ELSE format('%I.label_state', s) END;
+  old_rel := CASE WHEN relabel_some THEN '_rfm_old' ELSE format('%I.label_state', s) END;
   -- the rows of label_state that differ (members whose labels changed: entered, exited, or any label differs;
   -- whose facts changed; new rows, rows whose state is gone), with their old parts: the flow and label_totals
   -- are the last ones corrected by these rows alone. On a refresh after the last one, members who spent since
   -- it are among them too (their spend is the revenue of the flow).
   -- After a rebuild that relabels everyone the new rows come in member order (members was written so, and
-  -- _rfm_base read from it): merged with label_state's key, the sort finds them sorted (3.55M members: 6.3 s
-  -- against 7.6 s hashed). When only some members are relabelled (fast), the rows are written in member order,
-  -- the order in which label_state and label_history are then updated from them.
-  replaced := rfm._plan(CASE WHEN rebuild_all AND NOT fast AND ev.relation IS NULL AND scoring <> 'ntile'
+  -- _rfm_base read from it): merged with label_state's key, the sort finds them sorted (cheaper than hashing
+  -- them; docs/bench-models.md). When only some members are relabelled (relabel_some), the rows are written in
+  -- member order, the order in which label_state and label_history are then updated from them.
+  replaced := rfm._plan(CASE WHEN rebuild_all AND NOT relabel_some AND ev.relation IS NULL AND scoring <> 'ntile'
                              THEN '{"enable_hashjoin": "off"}' ELSE '{}' END::jsonb);
   EXECUTE format($q$
     CREATE TEMP TABLE _rfm_changed ON COMMIT DROP AS
@@ -1417,13 +1417,13 @@ BEGIN
       FROM (%5$s) n FULL JOIN %1$s o ON o.member_id = n.member_id
      WHERE n.member_id IS NULL OR o.member_id IS NULL OR %3$s OR (%4$L AND n.since_prev <> 0) %6$s$q$,
     old_rel, labels_differ, row_differs, last_as_of IS NULL OR last_as_of < as_of, lab_sql,
-    CASE WHEN fast THEN 'ORDER BY 1' END)
+    CASE WHEN relabel_some THEN 'ORDER BY 1' END)
     USING as_of, win, rb, fb, mb, bins, seg_map, ref_r, ref_f, ref_m, fallback, nes_mult[1], nes_mult[2], nes_mult[3],
           ev.relation IS NOT NULL, dciu_cuts;
   PERFORM rfm._plan(replaced);
   SELECT count(*) INTO changed FROM _rfm_changed c WHERE c.changed;
   ANALYZE _rfm_changed (member_id, changed, was, is_now, had_row, has_state, o_since);
-  IF fast THEN
+  IF relabel_some THEN
     SELECT count(*) INTO relabelled FROM _rfm_base WHERE last_day IS NOT NULL;
   ELSE
     relabelled := members;
@@ -1454,7 +1454,7 @@ BEGIN
                 FROM _rfm_changed WHERE was OR is_now) u
        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14$q$, s);
   ELSE
-    replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
+    replaced := rfm._plan(CASE WHEN relabel_some THEN index_joins ELSE '{}' END);
     EXECUTE format($q$
       CREATE TEMP TABLE _rfm_moves ON COMMIT DROP AS
       SELECT p.member_id IS NOT NULL AS p_present, x.t_present, p.segment AS f_segment, x.segment AS t_segment,
@@ -1496,7 +1496,7 @@ BEGIN
   -- 8. history: a changed member's open row is closed at as_of, or replaced if it was opened at as_of (a refresh
   -- on the day of the last one replaces that refresh)
   PERFORM rfm._progress(name, format('recording %s label changes', changed));
-  replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
+  replaced := rfm._plan(CASE WHEN relabel_some THEN index_joins ELSE '{}' END);
   IF as_of = last_as_of THEN
     EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
@@ -1505,7 +1505,7 @@ BEGIN
     -- Driven by the changed members' keys: the history rows opened today are many after a busy first refresh
     -- of the day, and the statistics of label_history, unless autovacuum has come by, know none of them (a
     -- nested loop over them and a scan of _rfm_changed each was once planned from an estimate of one row).
-    IF fast THEN
+    IF relabel_some THEN
       CREATE INDEX ON _rfm_changed (member_id);
     END IF;
     -- A member whose new labels are those it had before the refresh being replaced gets that row of its
@@ -1595,7 +1595,7 @@ BEGIN
       DROP TABLE _rfm_rows;
     END IF;
   ELSE
-    replaced := rfm._plan(CASE WHEN fast THEN index_joins ELSE '{}' END);
+    replaced := rfm._plan(CASE WHEN relabel_some THEN index_joins ELSE '{}' END);
     EXECUTE format('DELETE FROM %I.label_state l USING _rfm_changed c WHERE c.member_id = l.member_id AND NOT c.has_state', s);
     EXECUTE format($q$
       UPDATE %1$I.label_state o SET
@@ -1612,13 +1612,12 @@ BEGIN
              CASE WHEN last_day IS NOT NULL THEN coalesce(reopen, $1) END
         FROM _rfm_changed WHERE NOT had_row AND has_state ORDER BY member_id$q$, s)
       USING as_of;
-    IF fast AND last_as_of < as_of THEN
+    IF relabel_some AND last_as_of < as_of THEN
       -- the spend since the previous refresh of the members not labelled here is nothing (found through the
-      -- partial index label_state_spent. Each reset row is then a new row version with an entry in every index;
-      -- a scan of label_state instead, with HOT updates, took 0.16 s against 0.33 s for 10,486 of 1M members and
-      -- 0.60 s against 1.10 s for 35,517 of 3.55M, but it costs a scan of every member whatever the day's
-      -- activity (0.25-0.29 s at 3.55M members), so it loses when fewer than ~0.35 % of the members spent since
-      -- the refresh before, and the more so the more members a model has)
+      -- partial index label_state_spent, so that the cost follows the day's buyers: each reset row is then a
+      -- new row version with an entry in every index, but a scan of label_state with HOT updates instead costs
+      -- a pass over every member whatever the day's activity, and loses on quiet days and large models;
+      -- docs/bench-models.md)
       EXECUTE format('UPDATE %I.label_state l SET since_prev = 0
                        WHERE l.since_prev <> 0 AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)', s);
     END IF;
@@ -1675,7 +1674,7 @@ BEGIN
   IF tier_policy IS NULL THEN
     -- (emptied once the policy is removed from the options)
     EXECUTE format('DELETE FROM %I.tier_watch', s);
-  ELSIF NOT fast THEN
+  ELSIF NOT relabel_some THEN
     EXECUTE format('TRUNCATE %1$I.tier_watch;
                     INSERT INTO %1$I.tier_watch
                     SELECT member_id, watch, (st).tier, (st).since, (st).next_review, (st).qualifying_spend,
