@@ -742,21 +742,21 @@ COMMENT ON FUNCTION rfm._plan(jsonb) IS
 -- The values of monetary or gap in bucket [b, b + 1) at a refresh under way, as a query with parameter $1 = b.
 -- A refresh that relabels some members (_rfm_cand): label_state's values (by its index) for the members whose
 -- facts are unchanged, _rfm_base's for those it recomputed. One that relabels everyone: _rfm_base's.
-CREATE FUNCTION rfm._bucket_values(s text, col text) RETURNS text
-  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-  RETURN CASE WHEN to_regclass('pg_temp._rfm_cand') IS NOT NULL THEN
+CREATE FUNCTION rfm._bucket_values(s text, col text, relabel_some boolean) RETURNS text
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  RETURN CASE WHEN relabel_some THEN
                 format('SELECT l.%2$I AS v FROM %1$I.label_state l
                          WHERE l.%2$I >= $1 AND l.%2$I < $1 + 1
                            AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)
                         UNION ALL ', s, col) ELSE '' END
          || format('SELECT b.%1$I AS v FROM _rfm_base b WHERE b.last_day IS NOT NULL AND b.%1$I >= $1 AND b.%1$I < $1 + 1', col);
-COMMENT ON FUNCTION rfm._bucket_values(text, text) IS
-  'Internal: query of the monetary or gap values of one hist bucket during a refresh (unchanged members from label_state, relabelled ones from _rfm_base)';
+COMMENT ON FUNCTION rfm._bucket_values(text, text, boolean) IS
+  'Internal: query of the monetary or gap values of one hist bucket during a refresh (relabel_some: unchanged members from label_state, relabelled ones from _rfm_base; else all from _rfm_base)';
 
 -- Order statistics from a model's hist during a refresh: the value at each 0-based rank of dimension dim
 -- (ascending). Whole-valued dimensions (l, f) are their bucket; for m and g the values of the bucket are
 -- read in order (rfm._bucket_values).
-CREATE FUNCTION rfm._hist_nth(s text, dim "char", ranks bigint[]) RETURNS double precision[]
+CREATE FUNCTION rfm._hist_nth(s text, dim "char", ranks bigint[], relabel_some boolean) RETURNS double precision[]
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   col text := CASE dim WHEN 'm' THEN 'monetary' WHEN 'g' THEN 'gap' END;
@@ -774,8 +774,8 @@ BEGIN
                            JOIN (SELECT bucket, n, sum(n) OVER (ORDER BY bucket) AS cum FROM %I.hist WHERE dim = $1) h
                              ON k.rank >= h.cum - h.n AND k.rank < h.cum
                           GROUP BY h.bucket', s);
-  IF col IS NOT NULL AND to_regclass('pg_temp._rfm_cand') IS NOT NULL THEN
-    values_sql := rfm._bucket_values(s, col);
+  IF col IS NOT NULL AND relabel_some THEN
+    values_sql := rfm._bucket_values(s, col, true);
   ELSIF col IS NOT NULL THEN
     -- everyone relabelled: the values of all the buckets wanted in one pass over _rfm_base, not one per bucket
     EXECUTE 'SELECT array_agg(x.bucket) FROM (' || buckets_sql || ') x' INTO wanted USING dim, ranks;
@@ -800,19 +800,20 @@ BEGIN
       END LOOP;
     END IF;
   END LOOP;
-  IF to_regclass('pg_temp._rfm_bucket') IS NOT NULL THEN
+  IF col IS NOT NULL AND NOT relabel_some THEN
     DROP TABLE _rfm_bucket;
   END IF;
   RETURN vals;
 END $$;
-COMMENT ON FUNCTION rfm._hist_nth(text, "char", bigint[]) IS
+COMMENT ON FUNCTION rfm._hist_nth(text, "char", bigint[], boolean) IS
   'Internal: order statistics of a model''s hist during a refresh (value at each 0-based rank)';
 
 -- Quantiles from a model's hist during a refresh, at probabilities probs among n members, computed as
 -- rfm.breaks and percentile_cont compute them (R type 7: h = p (n - 1), x[floor h] + (h - floor h)
 -- (x[ceil h] - x[floor h]), the same floating-point operations), so that they equal what a full refresh
 -- computes from every member. For dimension l they are quantiles of recency, as_of - last day.
-CREATE FUNCTION rfm._hist_quantiles(s text, dim "char", n bigint, probs double precision[], as_of date)
+CREATE FUNCTION rfm._hist_quantiles(s text, dim "char", n bigint, probs double precision[], as_of date,
+                                     relabel_some boolean)
   RETURNS double precision[]
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -831,7 +832,7 @@ BEGIN
     -- recency ascending is the last day descending
     ranks := ARRAY(SELECT n - 1 - r FROM unnest(ranks) WITH ORDINALITY u(r, i) ORDER BY i);
   END IF;
-  x := rfm._hist_nth(s, dim, ranks);
+  x := rfm._hist_nth(s, dim, ranks, relabel_some);
   IF dim = 'l' THEN
     x := ARRAY(SELECT (as_of - DATE '2000-01-01') - v FROM unnest(x) WITH ORDINALITY u(v, i) ORDER BY i);
   END IF;
@@ -840,12 +841,12 @@ BEGIN
   END LOOP;
   RETURN result;
 END $$;
-COMMENT ON FUNCTION rfm._hist_quantiles(text, "char", bigint, double precision[], date) IS
+COMMENT ON FUNCTION rfm._hist_quantiles(text, "char", bigint, double precision[], date, boolean) IS
   'Internal: quantiles (R type 7, as rfm.breaks) from a model''s hist during a refresh; of recency for dimension l';
 
 -- The sum of the k largest monetary values from a model's hist during a refresh: whole buckets from the top,
 -- then the largest values of the bucket where the k-th falls. Exact (numeric), as a full refresh sums them.
-CREATE FUNCTION rfm._hist_top(s text, k bigint) RETURNS numeric
+CREATE FUNCTION rfm._hist_top(s text, k bigint, relabel_some boolean) RETURNS numeric
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   whole numeric;
@@ -861,13 +862,13 @@ BEGIN
     INTO b USING k;
   IF b.bucket IS NOT NULL AND b.rest > 0 THEN
     EXECUTE format('SELECT sum(v::numeric) FROM (SELECT v FROM (%s) x ORDER BY v DESC LIMIT $2) t',
-                   rfm._bucket_values(s, 'monetary'))
+                   rfm._bucket_values(s, 'monetary', relabel_some))
       INTO part USING b.bucket, b.rest;
     whole := whole + part;
   END IF;
   RETURN whole;
 END $$;
-COMMENT ON FUNCTION rfm._hist_top(text, bigint) IS
+COMMENT ON FUNCTION rfm._hist_top(text, bigint, boolean) IS
   'Internal: the exact sum of the k largest monetary values from a model''s hist during a refresh (top-20 % revenue share)';
 
 -- The members whose last purchase day may be on the other side of a threshold of recency than at the last
@@ -1233,20 +1234,20 @@ BEGIN
   ref_m := (sums.sum_m / nullif(sums.n, 0))::float8;
   revenue := sums.sum_m::float8;
   IF jsonb_typeof(vref) = 'string' AND vref #>> '{}' = 'median' THEN
-    ref_r := (rfm._hist_quantiles(s, 'l', sums.n, '{0.5}', as_of))[1];
-    ref_f := (rfm._hist_quantiles(s, 'f', sums.n, '{0.5}', as_of))[1];
-    ref_m := (rfm._hist_quantiles(s, 'm', sums.n, '{0.5}', as_of))[1];
+    ref_r := (rfm._hist_quantiles(s, 'l', sums.n, '{0.5}', as_of, relabel_some))[1];
+    ref_f := (rfm._hist_quantiles(s, 'f', sums.n, '{0.5}', as_of, relabel_some))[1];
+    ref_m := (rfm._hist_quantiles(s, 'm', sums.n, '{0.5}', as_of, relabel_some))[1];
   END IF;
   IF scoring = 'quantile' THEN
     probs := ARRAY(SELECT g::float8 / bins::float8 FROM generate_series(1, bins - 1) g);
-    rb := rfm._hist_quantiles(s, 'l', sums.n, probs, as_of);
-    fb := rfm._hist_quantiles(s, 'f', sums.n, probs, as_of);
-    mb := rfm._hist_quantiles(s, 'm', sums.n, probs, as_of);
+    rb := rfm._hist_quantiles(s, 'l', sums.n, probs, as_of, relabel_some);
+    fb := rfm._hist_quantiles(s, 'f', sums.n, probs, as_of, relabel_some);
+    mb := rfm._hist_quantiles(s, 'm', sums.n, probs, as_of, relabel_some);
   END IF;
   IF fallback IS NULL THEN
-    fallback := coalesce((rfm._hist_quantiles(s, 'g', sums.n_repeat, '{0.5}', as_of))[1], 30);
+    fallback := coalesce((rfm._hist_quantiles(s, 'g', sums.n_repeat, '{0.5}', as_of, relabel_some))[1], 30);
   END IF;
-  top20 := rfm._hist_top(s, ceil(0.2 * sums.n)::bigint);
+  top20 := rfm._hist_top(s, ceil(0.2 * sums.n)::bigint, relabel_some);
   IF jsonb_typeof(vref) = 'object' THEN
     ref_r := (vref ->> 'recency')::float8; ref_f := (vref ->> 'frequency')::float8; ref_m := (vref ->> 'monetary')::float8;
   END IF;

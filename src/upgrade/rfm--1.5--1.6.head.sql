@@ -1,6 +1,6 @@
 /*
  * rfm: update from 1.5 to 1.6.
- * Assembled by the Makefile (UPDATE_PARTS): this head (what only an update does: the two functions below),
+ * Assembled by the Makefile (UPDATE_PARTS): this head (what only an update does: the functions dropped below),
  * then src/model/model_1_6.sql (the catalog changes, also part of a fresh install) and
  * src/model/model_functions.sql with CREATE OR REPLACE, so that the functions of an updated
  * installation are those of a fresh one. test/upgrade checks that an updated catalog equals a fresh
@@ -12,3 +12,9 @@
 -- schema to it are named for the layouts they go between
 DROP FUNCTION rfm._model_objects_1_1(text, text, text);
 DROP FUNCTION rfm._model_objects_1_2(text, text);
+-- the helpers of the cut points are told whether only some members are relabelled, instead of probing for a
+-- temporary table of the refresh
+DROP FUNCTION rfm._bucket_values(text, text);
+DROP FUNCTION rfm._hist_nth(text, "char", bigint[]);
+DROP FUNCTION rfm._hist_quantiles(text, "char", bigint, double precision[], date);
+DROP FUNCTION rfm._hist_top(text, bigint);
