@@ -54,7 +54,7 @@ SQL_PARTS = \
 
 # Update scripts (src/upgrade/README.md): those of the versions that shipped are frozen there; the update to
 # the current version is its head, the catalog changes of the current version as they are (also part of a
-# fresh install), and the model functions replaced.
+# fresh install), and every function of the install script replaced.
 UPDATE_SCRIPT = rfm--$(PREVVERSION)--$(EXTVERSION).sql
 UPDATE_PARTS = \
 	src/upgrade/rfm--$(PREVVERSION)--$(EXTVERSION).head.sql \
@@ -111,9 +111,11 @@ installcheck-nopreload:
 rfm--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-$(UPDATE_SCRIPT): $(UPDATE_PARTS) src/model/model_functions.sql
+# The update: its head, the version's catalog changes, then the replayable part of every other fragment of the
+# install script (every function, its comment and its grants: scripts/replayable.awk).
+$(UPDATE_SCRIPT): $(SQL_PARTS) $(UPDATE_PARTS) scripts/replayable.awk
 	{ cat $(UPDATE_PARTS); \
-	  sed -E 's/^CREATE FUNCTION /CREATE OR REPLACE FUNCTION /' src/model/model_functions.sql; } > $@
+	  awk -f scripts/replayable.awk $(filter-out $(UPDATE_PARTS),$(SQL_PARTS)); } > $@
 
 # Ship the current version and start the next one: `make ship-version NEXT=1.7` freezes this version's update
 # script in src/upgrade, starts the head and the catalog part of the next one, and moves the version numbers

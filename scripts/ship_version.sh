@@ -33,9 +33,9 @@ cat >"$u/rfm--$cur--$next.head.sql" <<SQL
 /*
  * rfm: update from $cur to $next.
  * Assembled by the Makefile (UPDATE_PARTS): this head (what only an update does), then
- * src/model/model_$next_.sql (the catalog changes, also part of a fresh install) and
- * src/model/model_functions.sql with CREATE OR REPLACE, so that the functions of an updated
- * installation are those of a fresh one. test/upgrade checks that an updated catalog equals a fresh
+ * src/model/model_$next_.sql (the catalog changes, also part of a fresh install) and every function
+ * of the install script's other fragments with CREATE OR REPLACE (scripts/replayable.awk), so that the
+ * functions of an updated installation are those of a fresh one. test/upgrade checks that an updated catalog equals a fresh
  * install's.
  */
 \\echo Use "ALTER EXTENSION rfm UPDATE TO '$next'" to load this file. \\quit
@@ -44,7 +44,7 @@ cat >"src/model/model_$next_.sql" <<SQL
 /*
  * src/model/model_$next_.sql
  * What rfm $next changes in the catalog (tables, types, rows; functions are replaced by the update script
- * from src/model/model_functions.sql). Part of a fresh install and of the update script from $cur alike.
+ * from every fragment, scripts/replayable.awk). Part of a fresh install and of the update script from $cur alike.
  */
 SQL
 sed -i -E \

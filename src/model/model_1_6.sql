@@ -4,7 +4,7 @@
  * PostgreSQL 15 to 18 and without preloading (the library, not the catalog, changed); in SQL, drop_model and
  * the events option look relations up in pg_class, since to_regclass of a bare number is no longer NULL from
  * PostgreSQL 16 on. Those are function bodies, which the update script replaces
- * (src/model/model_functions.sql). Part of a fresh install and of the update script from 1.5 alike.
+ * (with every function of the install script: scripts/replayable.awk). Part of a fresh install and of the update script from 1.5 alike.
  */
 
 COMMENT ON COLUMN rfm.model.layout IS
