@@ -50,6 +50,16 @@ SQL_PARTS = \
 	src/model/model_1_5.sql \
 	src/model/model_1_6.sql \
 	src/model/model_functions.sql \
+	src/model/refresh.sql \
+	src/model/refresh_states.sql \
+	src/model/refresh_candidates.sql \
+	src/model/refresh_cutpoints.sql \
+	src/model/refresh_clv.sql \
+	src/model/refresh_dciu.sql \
+	src/model/refresh_labels.sql \
+	src/model/refresh_flow.sql \
+	src/model/refresh_write.sql \
+	src/model/refresh_bi.sql \
 	src/scheduler/scheduler.sql
 
 # Update scripts (src/upgrade/README.md): those of the versions that shipped are frozen there; the update to

@@ -1,0 +1,162 @@
+/*
+ * src/model/refresh.sql
+ * rfm.refresh: the driver and its first phase.
+ */
+
+-- rfm.refresh: a driver over the phases of src/model/refresh_*.sql, which pass one context record
+-- (rfm._refresh: the model, its settings, the mode and what each phase found) from one to the next. The
+-- phases talk through temporary tables too (_rfm_touched, _rfm_cand, _rfm_base, _rfm_old, _rfm_changed ...),
+-- created and dropped within the refresh.
+CREATE FUNCTION rfm.refresh(name text, as_of date DEFAULT current_date, "full" boolean DEFAULT false,
+                            OUT members bigint, OUT rebuilt bigint, OUT changed bigint, OUT elapsed interval)
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $$
+DECLARE
+  ctx rfm._refresh;
+BEGIN
+  ctx := rfm._refresh_prepare(name, as_of, "full");
+  -- the mode: every state rebuilt, or the touched ones; everyone relabelled, or only some members
+  ctx.rebuild_all := ctx.full_requested OR (ctx.m).needs_full;
+  -- The labels of a member without new orders change only when a cut point, a reference or a day they depend
+  -- on passes its values. Then a refresh relabels only the touched members, those whose next dated order or
+  -- NES stage has come, and those that a moved threshold may have crossed; the others keep their row of
+  -- label_state. Everyone is relabelled on a model's first refresh, after its source was truncated, when the
+  -- options or the segment map changed, and when labels move for everyone with time or rank: a window, ntile
+  -- scores, tiers (reviews), DCIU (decaying intent), lifetime value. A full refresh of a model whose labels
+  -- can be kept so rebuilds every state from the source, and the members whose state differs from the one
+  -- kept (new, changed or gone) are the touched ones: whatever the change capture saw or missed, the labels
+  -- are those an incremental refresh after the same changes gives (the same as relabelling everyone).
+  ctx.relabel_some := NOT (ctx.m).needs_full AND ctx.last_ref_refresh_id IS NOT NULL AND ctx.last_ref_params = ctx.params AND ctx.win IS NULL
+          AND ctx.scoring <> 'ntile' AND ctx.tier_policy IS NULL AND ctx.ev_relation IS NULL AND NOT ctx.clv_on
+          AND (ctx.scoring = 'fixed' OR num_nulls(ctx.last_ref_rb, ctx.last_ref_fb, ctx.last_ref_mb) = 0);
+  ctx := rfm._refresh_states(ctx);         -- 1. member states
+  ctx := rfm._refresh_candidates(ctx);     -- 2. the members to label and their facts
+  ctx := rfm._refresh_cutpoints(ctx);      -- 3, 4. hist, references, cut points
+  ctx := rfm._refresh_crossed(ctx);        -- 5. members a moved threshold may have crossed
+  ctx := rfm._refresh_clv(ctx);            --    lifetime value (option clv)
+  ctx := rfm._refresh_dciu(ctx);           --    DCIU cuts and lift (option events)
+  ctx := rfm._refresh_labels(ctx);         -- 6. labels, the rows that differ
+  ctx := rfm._refresh_flow(ctx);           -- 7. flow
+  ctx := rfm._refresh_history(ctx);        -- 8. label_history
+  ctx := rfm._refresh_label_state(ctx);    -- 9. label_totals, label_state
+  ctx := rfm._refresh_record(ctx);         -- 10. the refresh, KPIs, cut points, transitions
+  ctx := rfm._refresh_bi(ctx);             -- 11. tier watch list, BI views
+  members := ctx.members;
+  rebuilt := ctx.rebuilt;
+  changed := ctx.changed;
+  elapsed := clock_timestamp() - ctx.started;
+END $$;
+COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
+  'Refresh a model as of a day: rebuild the touched members'' states (all with full, the members whose state differs then counting as touched), relabel the members whose labels can have changed (everyone when labels move with time or rank), record label changes, cut points and KPIs, refresh the BI views; one transaction';
+
+-- Phase 0 of rfm.refresh: the checks, the lock, the model (its layout brought up to date), its source and
+-- options, the last refreshes: a new context.
+CREATE FUNCTION rfm._refresh_prepare(model_name text, as_of_day date, rebuild boolean) RETURNS rfm._refresh
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ctx rfm._refresh;
+  k record;
+BEGIN
+  ctx.name := model_name;
+  ctx.as_of := as_of_day;
+  ctx.full_requested := rebuild;
+  ctx.s := 'rfm_' || model_name;
+  ctx.started := clock_timestamp();
+  -- joins of a few members with a big table (label_state, members, label_history) by its indexes: the planner
+  -- would rather scan the big table and hash the few (its default random_page_cost assumes uncached pages),
+  -- which costs a pass over all members
+  ctx.index_joins := '{"enable_hashjoin": "off", "enable_mergejoin": "off"}';
+  IF ctx.as_of IS NULL OR NOT isfinite(ctx.as_of) THEN
+    RAISE EXCEPTION 'as_of must be a finite date, not %', coalesce(ctx.as_of::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Refresh as of a day, e.g. current_date.';
+  END IF;
+  ctx.m := rfm._model(ctx.name);
+  -- one refresh of a model at a time; a second one waits for the first to commit
+  PERFORM pg_advisory_xact_lock(hashtext('rfm.refresh'), hashtext(ctx.name));
+  ctx.m := rfm._model(ctx.name);
+  IF (ctx.m).layout < 3 THEN
+    PERFORM rfm._progress(ctx.name, 'upgrading the model''s schema to the layout of rfm 1.2');
+    PERFORM rfm._upgrade_model(ctx.m);
+    ctx.m := rfm._model(ctx.name);
+  END IF;
+
+  -- the source must still be there, with its columns
+  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = (ctx.m).source) THEN
+    RAISE EXCEPTION 'the source table of model "%" was dropped', ctx.name
+      USING ERRCODE = 'undefined_table',
+            HINT = 'Drop the model with rfm.drop_model and create it again on the new table; its labels and history are unchanged.';
+  END IF;
+  FOR k IN SELECT * FROM unnest(ARRAY[(ctx.m).member_column, (ctx.m).time_column, (ctx.m).amount_column]) c(col) LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = (ctx.m).source AND attname = k.col AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'column "%" of %, the source of model "%", no longer exists', k.col, (ctx.m).source, ctx.name
+        USING ERRCODE = 'undefined_column',
+              HINT = 'Rename the column back, or drop the model and create it again with the new column names; its labels and history are unchanged.';
+    END IF;
+  END LOOP;
+  ctx.amount_expr := CASE WHEN (SELECT atttypid FROM pg_attribute WHERE attrelid = (ctx.m).source AND attname = (ctx.m).amount_column) = 'money'::regtype
+                      THEN format('o.%I::numeric', (ctx.m).amount_column) ELSE format('o.%I', (ctx.m).amount_column) END;
+
+  EXECUTE format('SELECT max(as_of) FROM %I.refreshes', ctx.s) INTO ctx.last_as_of;
+  IF ctx.as_of < ctx.last_as_of THEN
+    RAISE EXCEPTION 'as_of % is before the last refresh of model "%" (%)', ctx.as_of, ctx.name, ctx.last_as_of
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Refreshes move forward in time; past labels are in label_history (see rfm.migration).';
+  END IF;
+  -- the refresh this one is compared with (flow, KPIs): the last one before as_of
+  EXECUTE format('SELECT max(as_of) FROM %I.refreshes WHERE as_of < $1', ctx.s) INTO ctx.prev_as_of USING ctx.as_of;
+  ctx.since_prev := make_interval(days => ctx.as_of - ctx.prev_as_of);
+
+  ctx.win := (rfm._option(ctx.m, 'window') #>> '{}')::interval;
+  ctx.bins := (rfm._option(ctx.m, 'bins') #>> '{}')::int;
+  ctx.scoring := rfm._option(ctx.m, 'scoring') #>> '{}';
+  ctx.seg_map := rfm._option(ctx.m, 'segment_map') #>> '{}';
+  ctx.vref := rfm._option(ctx.m, 'value_reference');
+  ctx.napl_w := (rfm._option(ctx.m, 'napl_window') #>> '{}')::interval;
+  ctx.nes_mult := ARRAY(SELECT jsonb_array_elements_text(rfm._option(ctx.m, 'nes_multipliers'))::float8);
+  ctx.nes_cycle := rfm._option(ctx.m, 'nes_cycle') #>> '{}';
+  ctx.fallback := (rfm._option(ctx.m, 'nes_fallback') #>> '{}')::float8;
+  ctx.tier_policy := rfm._option(ctx.m, 'tier_policy') #>> '{}';
+  ctx.clv_on := (rfm._option(ctx.m, 'clv') #>> '{}')::boolean;
+  ctx.clv_pnbd := rfm._option(ctx.m, 'clv_model') #>> '{}' = 'pnbd';
+  ctx.clv_unit := (rfm._option(ctx.m, 'clv_unit_days') #>> '{}')::float8;
+  ctx.clv_h := (rfm._option(ctx.m, 'clv_horizon') #>> '{}')::float8;
+  ctx.clv_d := (rfm._option(ctx.m, 'clv_discount_rate') #>> '{}')::float8;
+  -- browsing events (option events): checked like the source; intent is scored at the end of as_of
+  SELECT * INTO ctx.ev_relation, ctx.ev_member_column, ctx.ev_event_column, ctx.ev_time_column, ctx.ev_time_type
+    FROM rfm._events((ctx.m).options);
+  IF ctx.ev_relation IS NOT NULL THEN
+    ctx.intent_ts := (ctx.as_of + 1)::timestamptz;
+    ctx.dciu_hl := (rfm._option(ctx.m, 'dciu_half_life') #>> '{}')::interval;
+    ctx.dciu_hz := (rfm._option(ctx.m, 'dciu_horizon') #>> '{}')::interval;
+    ctx.dciu_w := CASE WHEN rfm._option(ctx.m, 'dciu_weights') = 'null' THEN rfm.intent_default_weights()
+                   ELSE rfm.intent_weights(rfm._option(ctx.m, 'dciu_weights')) END;
+    SELECT format_type(atttypid, atttypmod) INTO ctx.member_type FROM pg_attribute
+     WHERE attrelid = format('%I.members', ctx.s)::regclass AND attname = 'member_id';
+    -- event names of the relation's own (option events.event_names: {"pv": "view"}) are mapped first; unless
+    -- every state is rebuilt, only the touched members' events are read
+    ctx.events_sql := format('SELECT e.%1$I::%2$s AS member_id,
+                                 rfm.intent_agg(coalesce(%6$L::jsonb ->> e.%3$I::text, e.%3$I::text), e.%4$I::timestamptz) AS intent
+                            FROM %5$s e WHERE e.%1$I IS NOT NULL %7$s GROUP BY 1',
+                         ctx.ev_member_column, ctx.member_type, ctx.ev_event_column, ctx.ev_time_column, ctx.ev_relation,
+                         coalesce((ctx.m).options -> 'events' -> 'event_names', '{}'),
+                         CASE WHEN NOT (ctx.full_requested OR (ctx.m).needs_full)
+                              THEN format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ctx.ev_member_column, ctx.member_type)
+                              ELSE '' END);
+  END IF;
+
+  -- what the labels depend on besides the data; when it changed since the last refresh, everyone is relabelled
+  ctx.params := jsonb_build_object('options', (ctx.m).options, 'segment_map',
+              (SELECT md5(string_agg(concat_ws(':', priority, segment, r_min, r_max, f_min, f_max, m_min, m_max), ','
+                                     ORDER BY priority))
+                 FROM rfm.segment_rule WHERE map = ctx.seg_map));
+  EXECUTE format($q$
+    SELECT r.refresh_id, r.as_of, r.members, r.params, r.fallback_cycle, r.value_reference,
+           (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'recency') AS rb,
+           (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'frequency') AS fb,
+           (SELECT c.breaks FROM %1$I.cutpoints c WHERE c.refresh_id = r.refresh_id AND c.dimension = 'monetary') AS mb
+      FROM %1$I.refreshes r ORDER BY r.as_of DESC, r.refresh_id DESC LIMIT 1$q$, ctx.s)
+    INTO ctx.last_ref_refresh_id, ctx.last_ref_as_of, ctx.last_ref_members, ctx.last_ref_params,
+         ctx.last_ref_fallback_cycle, ctx.last_ref_value_reference, ctx.last_ref_rb, ctx.last_ref_fb, ctx.last_ref_mb;
+  RETURN ctx;
+END $$;
+COMMENT ON FUNCTION rfm._refresh_prepare(text, date, boolean) IS
+  'Internal: phase of rfm.refresh that checks its arguments, takes the model''s lock and reads the model, its options and its last refreshes';
