@@ -62,6 +62,12 @@ INSERT INTO sd_orders SELECT DISTINCT member_id, date '1998-12-31', 12.5 FROM sd
 SELECT members, rebuilt, changed FROM rfm.refresh('sd', '1998-12-31');
 SELECT members, rebuilt FROM rfm.refresh('sd_single', '1998-12-31');
 SELECT * FROM sd_compare('sd', 'sd_single');
+-- a refresh gives back the planner settings its phases change (they are local to its transaction)
+BEGIN;
+SELECT members FROM rfm.refresh('sd', '1998-12-31');
+SELECT current_setting('enable_hashjoin') AS hashjoin, current_setting('enable_mergejoin') AS mergejoin,
+       current_setting('enable_incremental_sort') AS incremental_sort;
+COMMIT;
 SELECT rfm.drop_model('sd'), rfm.drop_model('sd_single');
 DROP FUNCTION sd_compare(text, text);
 DROP TABLE sd_orders;
