@@ -330,7 +330,7 @@ except OSError:
     entries = []
 
 def breakdown(r):
-    """Depth-1 statements of rfm.refresh (auto_explain), gaps (utility statements: CREATE INDEX, TRUNCATE,
+    """The statements of rfm.refresh (auto_explain), gaps (utility statements: CREATE INDEX, TRUNCATE,
     DROP, which auto_explain does not see) given to the phase of the statement before them."""
     t0 = float(r["t0"]); t1 = t0 + float(r["ms"]) / 1000
     stm = []
@@ -348,7 +348,10 @@ def breakdown(r):
         frames = len(re.findall(r"(PL/pgSQL function|SQL function)", ctx))
         stm.append(dict(end=e["ts"], dur=float(m.group(1)) / 1000, q=" ".join(body.split())[:4000], frames=frames,
                         ctx=ctx))
-    top = [s for s in stm if s["frames"] == 1 and "rfm.refresh(" in s["ctx"]]
+    # the refresh's own statements: in rfm.refresh itself (up to 1.5), or in one of its phase functions
+    # rfm._refresh_* (1.6), called by it
+    top = [s for s in stm if "rfm.refresh(" in s["ctx"] and
+           (s["frames"] == 1 or (s["frames"] == 2 and re.search(r"function rfm\._refresh_\w+\(", s["ctx"])))]
     # drop statements run inside another one (SPI queries of C functions, e.g. rfm.segment reading its map)
     top = [s for s in top if not any(t is not s and t["end"] - t["dur"] <= s["end"] - s["dur"] and t["end"] >= s["end"]
                                      and t["dur"] > s["dur"] for t in top)]
