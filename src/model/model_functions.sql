@@ -281,16 +281,9 @@ BEGIN
       p_alive double precision, expected_purchases double precision, clv double precision,
       last_day date, days integer, gap double precision, since_prev double precision, recheck date, since date,
       CONSTRAINT label_state_pkey PRIMARY KEY (member_id)) WITH (fillfactor = 90);
-    COMMENT ON TABLE %1$I.label_state IS 'Labels of every member with a purchase history at the last refresh, with the facts they were computed from (model %3$s; read them through the view labels)';
     COMMENT ON COLUMN %1$I.label_state.p_alive IS 'Probability that the member is still active at as_of (option clv; BG/NBD or Pareto/NBD fitted at this refresh)';
     COMMENT ON COLUMN %1$I.label_state.expected_purchases IS 'Expected repeat purchase days in the next clv_horizon time units (option clv)';
     COMMENT ON COLUMN %1$I.label_state.clv IS 'Discounted expected spend over the next clv_horizon time units (option clv; Gamma-Gamma spend)';
-    COMMENT ON COLUMN %1$I.label_state.last_day IS 'Last purchase day by the last refresh''s as_of (NULL: only orders dated after it; such a member has no labels yet)';
-    COMMENT ON COLUMN %1$I.label_state.days IS 'Purchase days by as_of';
-    COMMENT ON COLUMN %1$I.label_state.gap IS 'Mean gap between purchase days (repeat buyers): the median of these is the NES fallback cycle';
-    COMMENT ON COLUMN %1$I.label_state.since_prev IS 'Net spend since the refresh before the last one (the revenue of the flow)';
-    COMMENT ON COLUMN %1$I.label_state.recheck IS 'Day from which the member must be labelled again without new orders (next dated entry, next NES stage of a repeat buyer)';
-    COMMENT ON COLUMN %1$I.label_state.since IS 'valid_from of the member''s open label_history row';
     CREATE TABLE %1$I.label_history (
       member_id %2$s NOT NULL, valid_from date NOT NULL, valid_to date,
       r_score integer, f_score integer, m_score integer, segment text, value_segment text,
@@ -317,22 +310,8 @@ BEGIN
       revenue double precision, share_of_revenue double precision, purchase_rate double precision, lift double precision,
       PRIMARY KEY (refresh_id, bucket));
     COMMENT ON TABLE %1$I.dciu_lifts IS 'Per refresh and DCIU bucket, the calibration replay: members bucketed by their intent score at as_of - dciu_horizon, and who bought in the horizon up to as_of (model %3$s)';
-    CREATE TABLE %1$I.hist (dim "char" NOT NULL, bucket double precision NOT NULL, n bigint NOT NULL, total numeric,
-                            PRIMARY KEY (dim, bucket));
-    COMMENT ON TABLE %1$I.hist IS 'Members per value at the last refresh (dim l: last purchase day - 2000-01-01, f: frequency; m: monetary and g: repeat buyers'' mean gap, by whole units, with the exact sum in total): the cut points, references and top-20 %% revenue are read from it';
-    CREATE TABLE %1$I.label_totals (
-      r_score integer, f_score integer, m_score integer, segment text, value_segment text, napl rfm.napl_stage,
-      nes rfm.nes_stage, dciu text, tier text, members bigint NOT NULL, sum_day numeric NOT NULL,
-      sum_frequency numeric NOT NULL, sum_monetary numeric NOT NULL);
-    COMMENT ON TABLE %1$I.label_totals IS 'Members, and sums of last purchase day (- 2000-01-01), frequency and monetary, per combination of labels at the last refresh (model %3$s): the summaries are read from it';
 
-    -- BI views
-    CREATE VIEW %1$I.labels AS
-      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
-             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv
-        FROM %1$I.label_state l, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
-       WHERE l.last_day IS NOT NULL;
-    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %3$s)';
+    -- BI views (the labels view and the summaries over label_totals: rfm._label_state_objects)
     CREATE MATERIALIZED VIEW %1$I.kpi AS
       SELECT refresh_id, as_of, members, revenue, active_rate, repurchase_rate, churn_rate,
              n_to_a_rate, p_to_a_rate, top20_revenue_share
@@ -349,6 +328,42 @@ BEGIN
         FROM %1$I.dciu_lifts WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
       WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.dciu_lift IS 'DCIU lift of the last refresh: per bucket, share of members, of next-period buyers and revenue, purchase rate (option events)';
+  $f$, s, member_type, model_name, source);
+  PERFORM rfm._label_state_objects(s, model_name);
+  PERFORM rfm._label_state_indexes(s, true);
+END $$;
+COMMENT ON FUNCTION rfm._model_objects(text, text, text, regclass) IS
+  'Internal: create the objects of a new model''s schema in the current layout (tables, label_state''s indexes, the labels view, the BI views)';
+
+-- The objects of layout 3 over label_state: the comments of its table and of the columns layout 3 added, the
+-- labels view, hist, label_totals and the summaries over label_totals (empty; a refresh fills them). Made by
+-- rfm._model_objects for a new model and by rfm._migrate_layout_2_to_3 for an older one, once label_state has
+-- its columns.
+CREATE FUNCTION rfm._label_state_objects(s text, model_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  EXECUTE format($f$
+    COMMENT ON TABLE %1$I.label_state IS 'Labels of every member with a purchase history at the last refresh, with the facts they were computed from (model %2$s; read them through the view labels)';
+    COMMENT ON COLUMN %1$I.label_state.last_day IS 'Last purchase day by the last refresh''s as_of (NULL: only orders dated after it; such a member has no labels yet)';
+    COMMENT ON COLUMN %1$I.label_state.days IS 'Purchase days by as_of';
+    COMMENT ON COLUMN %1$I.label_state.gap IS 'Mean gap between purchase days (repeat buyers): the median of these is the NES fallback cycle';
+    COMMENT ON COLUMN %1$I.label_state.since_prev IS 'Net spend since the refresh before the last one (the revenue of the flow)';
+    COMMENT ON COLUMN %1$I.label_state.recheck IS 'Day from which the member must be labelled again without new orders (next dated entry, next NES stage of a repeat buyer)';
+    COMMENT ON COLUMN %1$I.label_state.since IS 'valid_from of the member''s open label_history row';
+    CREATE VIEW %1$I.labels AS
+      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
+             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv
+        FROM %1$I.label_state l, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
+       WHERE l.last_day IS NOT NULL;
+    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
+    CREATE TABLE %1$I.hist (dim "char" NOT NULL, bucket double precision NOT NULL, n bigint NOT NULL, total numeric,
+                            PRIMARY KEY (dim, bucket));
+    COMMENT ON TABLE %1$I.hist IS 'Members per value at the last refresh (dim l: last purchase day - 2000-01-01, f: frequency; m: monetary and g: repeat buyers'' mean gap, by whole units, with the exact sum in total): the cut points, references and top-20 %% revenue are read from it';
+    CREATE TABLE %1$I.label_totals (
+      r_score integer, f_score integer, m_score integer, segment text, value_segment text, napl rfm.napl_stage,
+      nes rfm.nes_stage, dciu text, tier text, members bigint NOT NULL, sum_day numeric NOT NULL,
+      sum_frequency numeric NOT NULL, sum_monetary numeric NOT NULL);
+    COMMENT ON TABLE %1$I.label_totals IS 'Members, and sums of last purchase day (- 2000-01-01), frequency and monetary, per combination of labels at the last refresh (model %2$s): the summaries are read from it';
     CREATE MATERIALIZED VIEW %1$I.segment_summary AS
       SELECT t.segment, rfm.label_name('segment', t.segment) AS segment_name, sum(t.members)::bigint AS members,
              round(sum(t.members) / sum(sum(t.members)) OVER (), 4) AS share_of_members,
@@ -371,11 +386,10 @@ BEGIN
         FROM %1$I.label_totals t WHERE t.dciu IS NOT NULL GROUP BY t.napl, t.dciu
       WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
-  $f$, s, member_type, model_name, source);
-  PERFORM rfm._label_state_indexes(s, true);
+  $f$, s, model_name);
 END $$;
-COMMENT ON FUNCTION rfm._model_objects(text, text, text, regclass) IS
-  'Internal: create the objects of a new model''s schema in the current layout (tables, label_state''s indexes, the labels view, the BI views)';
+COMMENT ON FUNCTION rfm._label_state_objects(text, text) IS
+  'Internal: create the objects of layout 3 over a model''s label_state: comments, the labels view, hist, label_totals, the summaries';
 
 -- The secondary indexes of a model's label_state, through which a refresh finds the members to relabel
 -- (last day, monetary, recheck day, spend since the previous refresh) and reads the values of a hist bucket
@@ -424,27 +438,9 @@ BEGIN
     ALTER TABLE %1$I.refreshes ADD COLUMN params jsonb, ADD COLUMN relabelled bigint;
     COMMENT ON COLUMN %1$I.refreshes.relabelled IS 'Members whose labels this refresh computed (the others cannot have changed and kept theirs); NULL before rfm 1.2';
     COMMENT ON COLUMN %1$I.refreshes.params IS 'What the labels of this refresh depend on besides the data: the model''s options and its segment map; when it changes, the next refresh relabels every member';
-    COMMENT ON TABLE %1$I.label_state IS 'Labels of every member with a purchase history at the last refresh, with the facts they were computed from (model %2$s; read them through the view labels)';
-    COMMENT ON COLUMN %1$I.label_state.last_day IS 'Last purchase day by the last refresh''s as_of (NULL: only orders dated after it; such a member has no labels yet)';
-    COMMENT ON COLUMN %1$I.label_state.days IS 'Purchase days by as_of';
-    COMMENT ON COLUMN %1$I.label_state.gap IS 'Mean gap between purchase days (repeat buyers): the median of these is the NES fallback cycle';
-    COMMENT ON COLUMN %1$I.label_state.since_prev IS 'Net spend since the refresh before the last one (the revenue of the flow)';
-    COMMENT ON COLUMN %1$I.label_state.recheck IS 'Day from which the member must be labelled again without new orders (next dated entry, next NES stage of a repeat buyer)';
-    COMMENT ON COLUMN %1$I.label_state.since IS 'valid_from of the member''s open label_history row';
-    CREATE VIEW %1$I.labels AS
-      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
-             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv
-        FROM %1$I.label_state l, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
-       WHERE l.last_day IS NOT NULL;
-    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
-    CREATE TABLE %1$I.hist (dim "char" NOT NULL, bucket double precision NOT NULL, n bigint NOT NULL, total numeric,
-                            PRIMARY KEY (dim, bucket));
-    COMMENT ON TABLE %1$I.hist IS 'Members per value at the last refresh (dim l: last purchase day - 2000-01-01, f: frequency; m: monetary and g: repeat buyers'' mean gap, by whole units, with the exact sum in total): the cut points, references and top-20 %% revenue are read from it';
-    CREATE TABLE %1$I.label_totals (
-      r_score integer, f_score integer, m_score integer, segment text, value_segment text, napl rfm.napl_stage,
-      nes rfm.nes_stage, dciu text, tier text, members bigint NOT NULL, sum_day numeric NOT NULL,
-      sum_frequency numeric NOT NULL, sum_monetary numeric NOT NULL);
-    COMMENT ON TABLE %1$I.label_totals IS 'Members, and sums of last purchase day (- 2000-01-01), frequency and monetary, per combination of labels at the last refresh (model %2$s): the summaries are read from it';
+  $f$, s, model_name);
+  PERFORM rfm._label_state_objects(s, model_name);
+  EXECUTE format($f$
     -- carried over labels (an older model): the spend of their last flow, and their totals; the next refresh
     -- corrects both by the rows that differ
     UPDATE %1$I.label_state l
@@ -457,29 +453,7 @@ BEGIN
     SELECT r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier, count(*),
            sum(last_day - DATE '2000-01-01'), sum(frequency), sum(monetary::numeric)
       FROM %1$I.label_state WHERE last_day IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
-    CREATE MATERIALIZED VIEW %1$I.segment_summary AS
-      SELECT t.segment, rfm.label_name('segment', t.segment) AS segment_name, sum(t.members)::bigint AS members,
-             round(sum(t.members) / sum(sum(t.members)) OVER (), 4) AS share_of_members,
-             sum(t.sum_monetary)::float8 AS revenue,
-             (sum(t.sum_monetary) / nullif(sum(sum(t.sum_monetary)) OVER (), 0))::float8 AS share_of_revenue,
-             (sum(t.members) * (max(r.as_of) - DATE '2000-01-01') - sum(t.sum_day)) / sum(t.members) AS avg_recency,
-             sum(t.sum_frequency) / sum(t.members) AS avg_frequency,
-             (sum(t.sum_monetary) / sum(t.members))::float8 AS avg_monetary
-        FROM %1$I.label_totals t, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
-       GROUP BY t.segment WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.segment_summary IS 'Members, revenue and average R/F/M per segment at the last refresh';
-    CREATE MATERIALIZED VIEW %1$I.lifecycle_summary AS
-      SELECT t.napl, t.nes, t.value_segment, sum(t.members)::bigint AS members, sum(t.sum_monetary)::float8 AS revenue
-        FROM %1$I.label_totals t GROUP BY t.napl, t.nes, t.value_segment WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
-    CREATE MATERIALIZED VIEW %1$I.napl_dciu AS
-      SELECT t.napl, t.dciu, sum(t.members)::bigint AS members,
-             round(sum(t.members) / sum(sum(t.members)) OVER (PARTITION BY t.napl), 4) AS share_of_napl,
-             sum(t.sum_monetary)::float8 AS revenue
-        FROM %1$I.label_totals t WHERE t.dciu IS NOT NULL GROUP BY t.napl, t.dciu
-      WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
-  $f$, s, model_name);
+  $f$, s);
   PERFORM rfm._label_state_indexes(s, true);
 END $$;
 COMMENT ON FUNCTION rfm._migrate_layout_2_to_3(text, text) IS
