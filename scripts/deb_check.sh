@@ -1,7 +1,7 @@
 # deb_check SRC_TREE: build the Debian package of rfm from SRC_TREE, install
 # it, and run the pg_regress suite against the installed package.
 #
-# Meant to be sourced by bash after scripts/lib.sh (log, PG_MAJOR, PG_BIN), as
+# Meant to be sourced by bash after scripts/lib.sh (log, apt_install, PG_MAJOR, PG_BIN), as
 # root on Debian 12; .ci/run calls `deb_check "$root"`.  Steps:
 #   1. install the build dependencies that are missing (build-essential,
 #      dpkg-dev, debhelper and debian/control's Build-Depends);
@@ -32,7 +32,7 @@ deb_check() {
   local pg_config=${PG_BIN:-/usr/lib/postgresql/$major/bin}/pg_config
   local pkg=postgresql-$major-rfm
   local scratch deps missing deb rc f owner version sharedir pkglibdir
-  local owned leftovers policy=""
+  local owned leftovers
 
   if [ "$(id -u)" != 0 ]; then
     echo "deb_check: run as root (apt-get, dpkg -i, make uninstall)" >&2
@@ -59,21 +59,11 @@ deb_check() {
       dpkg -s "$f" >/dev/null 2>&1 || missing="$missing $f"
     done
     log "installing build dependencies:${missing:- (installed, but older than debian/control asks)}"
-    # postgresql-server-dev-all may upgrade postgresql-common, whose postinst
-    # starts the clusters: keep services from starting meanwhile, as
-    # install_packages does (the usual policy-rc.d way).
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\n# added by rfm scripts/deb_check.sh for the time of an install\nexit 101\n' \
-        >/usr/sbin/policy-rc.d
-      chmod +x /usr/sbin/policy-rc.d
-      policy=1
-    fi
+    # (postgresql-server-dev-all may upgrade postgresql-common, whose postinst starts the clusters: apt_install
+    # keeps services from starting meanwhile)
     rc=0
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
     # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends build-essential dpkg-dev debhelper $deps >/dev/null || rc=1
-    [ -n "$policy" ] && rm -f /usr/sbin/policy-rc.d
+    apt_install build-essential dpkg-dev debhelper $deps || rc=1
     if [ "$rc" -ne 0 ] || ! (cd "$src" && dpkg-checkbuilddeps); then
       return 1
     fi

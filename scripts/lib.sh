@@ -8,13 +8,27 @@ PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MA
 
 log() { printf '\n== %s\n' "$*"; }
 
-# Install the Debian packages that are missing (no network when all are there).
-# Debian's postgresql package creates a default cluster and starts it; while
-# we install, services are kept from starting (the usual policy-rc.d way), so
-# no server runs that these scripts did not start.  A cluster that was there
-# before is never stopped or changed.
+# apt-get update, then apt-get install of the packages named, with services kept from starting meanwhile (the
+# usual policy-rc.d way: Debian's postgresql package creates a default cluster and starts it, and an upgrade of
+# postgresql-common starts the clusters), so that no server runs that these scripts did not start. A cluster that
+# was there before is never stopped or changed.
+apt_install() {
+  local policy=/usr/sbin/policy-rc.d added='' rc
+  export DEBIAN_FRONTEND=noninteractive
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# added by rfm scripts/lib.sh for the time of an install\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    added=1
+  fi
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "$@" >/dev/null
+  rc=$?
+  [ -n "$added" ] && rm -f "$policy"
+  return $rc
+}
+
+# Install the Debian packages of $PACKAGES that are missing (no network when all are there).
 install_packages() {
-  local policy=/usr/sbin/policy-rc.d added=
   if [ "$(id -u)" != 0 ]; then
     echo "run as root (packages are installed with apt-get)" >&2
     return 1
@@ -25,18 +39,8 @@ install_packages() {
     return 0
   fi
   log "installing packages"
-  export DEBIAN_FRONTEND=noninteractive
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\n# added by rfm scripts/lib.sh for the time of an install\nexit 101\n' >"$policy"
-    chmod +x "$policy"
-    added=1
-  fi
-  apt-get update -q >/dev/null
   # shellcheck disable=SC2086
-  apt-get install -y -q --no-install-recommends $PACKAGES >/dev/null
-  local rc=$?
-  [ -n "$added" ] && rm -f "$policy"
-  return $rc
+  apt_install $PACKAGES
 }
 
 # Copy the source tree to a scratch folder owned by postgres (PostgreSQL

@@ -92,9 +92,7 @@ build_pg_from_source() {
     return 0
   fi
   # shellcheck disable=SC2086
-  dpkg -s $PG_SOURCE_BUILD_DEPS >/dev/null 2>&1 ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PG_SOURCE_BUILD_DEPS >/dev/null ||
-    return 1
+  dpkg -s $PG_SOURCE_BUILD_DEPS >/dev/null 2>&1 || apt_install $PG_SOURCE_BUILD_DEPS || return 1
   log "fetching Debian's source package postgresql-$major"
   dl=$(mktemp -d /tmp/rfm-pgsrc.XXXXXX)
   version=$(fetch_debian_source "postgresql-$major" "$dl") || { rm -rf "$dl"; return 2; }
