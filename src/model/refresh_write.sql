@@ -28,11 +28,15 @@ BEGIN
     -- A member whose new labels are those it had before the refresh being replaced gets that row of its
     -- history back, open, as if only this refresh had run (since stays its valid_from); the rows opened by
     -- the replaced refresh go.
-    EXECUTE format('UPDATE _rfm_changed c SET reopen = h.valid_from FROM %1$I.label_history h
-                     WHERE c.changed AND c.is_now AND h.member_id = c.member_id AND h.valid_to = $1
-                       AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
-                           IS NOT DISTINCT FROM
-                           (c.r_score, c.f_score, c.m_score, c.segment, c.value_segment, c.napl, c.nes, c.dciu, c.tier)', ctx.s)
+    -- (looked up member by member: label_history has no index on valid_to, and a join would scan all of it)
+    EXECUTE format('UPDATE _rfm_changed c SET reopen =
+                      (SELECT h.valid_from FROM %1$I.label_history h
+                        WHERE h.member_id = c.member_id AND h.valid_to = $1
+                          AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
+                              IS NOT DISTINCT FROM
+                              (c.r_score, c.f_score, c.m_score, c.segment, c.value_segment, c.napl, c.nes, c.dciu, c.tier)
+                        ORDER BY h.valid_from DESC LIMIT 1)
+                     WHERE c.changed AND c.is_now', ctx.s)
       USING ctx.as_of;
     EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
                      WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1', ctx.s)
