@@ -1,9 +1,10 @@
 -- Privileges: what PUBLIC may do, SECURITY DEFINER, and a second role against another role's model.
 SET client_min_messages = warning;
 
--- SECURITY DEFINER nowhere in the extension; the per-model change-capture trigger function is the one
--- justified exception (docs/models.md) and pins its search_path
-SELECT p.oid::regprocedure AS security_definer FROM pg_proc p
+-- SECURITY DEFINER only where justified, each pinning its search_path: rfm._progress (it runs the internal
+-- rfm.report_progress, which PUBLIC may not, with a fixed prefix) and the per-model change-capture trigger
+-- function (docs/models.md)
+SELECT p.oid::regprocedure AS security_definer, p.proconfig FROM pg_proc p
  WHERE p.pronamespace = 'rfm'::regnamespace AND p.prosecdef;
 -- SQL and PL/pgSQL functions pin their search_path, except those that must stay inlinable (a SET clause
 -- stops the planner from inlining a SQL function); those qualify every name
@@ -49,6 +50,9 @@ SELECT p.proowner::regrole AS owner, p.prosecdef, p.proconfig, has_function_priv
 
 \set VERBOSITY terse
 SET ROLE rfm_bob;
+-- no text of one's own shown as a refresh's progress; what rfm.refresh reports always names the refresh
+SELECT rfm.report_progress('rfm.refresh(ann): forged');
+SELECT rfm._progress('ann', 'a message');
 SELECT count(*) FROM rfm_ann.labels;
 SELECT count(*) AS models_bob_sees FROM rfm.model;
 SELECT rfm.refresh('ann', '2024-08-31');

@@ -15,7 +15,7 @@
 CREATE FUNCTION rfm.report_progress(message text) RETURNS void
   AS 'MODULE_PATHNAME', 'rfm_report_progress' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION rfm.report_progress(text) IS
-  'Show a progress message as this backend''s query in pg_stat_activity (used by rfm.refresh)';
+  'Internal: show a progress message as this backend''s query in pg_stat_activity (not for PUBLIC since rfm 1.6; rfm.refresh reports through rfm._progress)';
 
 CREATE TABLE rfm.model (
   name text PRIMARY KEY,

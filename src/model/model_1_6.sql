@@ -35,3 +35,7 @@ CREATE TYPE rfm._refresh AS (
   members bigint, rebuilt bigint, changed bigint, relabelled bigint);
 COMMENT ON TYPE rfm._refresh IS
   'Internal: the context of a refresh, passed from each phase of rfm.refresh to the next';
+
+-- rfm.report_progress shows any text as the caller's query in pg_stat_activity: internal, run by
+-- rfm._progress (SECURITY DEFINER), which prefixes it with the refresh and the model
+REVOKE ALL ON FUNCTION rfm.report_progress(text) FROM PUBLIC;

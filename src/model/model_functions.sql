@@ -673,9 +673,11 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm.drop_model(text) IS 'Drop a model: its schema, its triggers on the source and its catalog row';
 
--- Progress of a refresh: NOTICE (seen at client_min_messages = notice) and pg_stat_activity.
+-- Progress of a refresh: NOTICE (seen at client_min_messages = notice) and pg_stat_activity. rfm.report_progress
+-- is not for PUBLIC (it would show any text as the caller's query); this function runs it with the rights of the
+-- extension's owner and only ever shows "rfm.refresh(<model>): <message>".
 CREATE FUNCTION rfm._progress(model_name text, message text) RETURNS void
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   RAISE NOTICE 'rfm.refresh(%): %', model_name, message;
   PERFORM rfm.report_progress(format('rfm.refresh(%s): %s', model_name, message));
