@@ -3,8 +3,8 @@
 
 EXTENSION = rfm
 # The version being made, and the last one that shipped (src/upgrade/README.md: `make ship-version`)
-EXTVERSION = 1.6
-PREVVERSION = 1.5
+EXTVERSION = 1.7
+PREVVERSION = 1.6
 MODULE_big = rfm
 PGFILEDESC = "rfm - member segmentation for retail inside PostgreSQL"
 
@@ -49,6 +49,7 @@ SQL_PARTS = \
 	src/model/model_1_4.sql \
 	src/model/model_1_5.sql \
 	src/model/model_1_6.sql \
+	src/model/model_1_7.sql \
 	src/model/model_functions.sql \
 	src/model/refresh.sql \
 	src/model/refresh_states.sql \

@@ -1,0 +1,9 @@
+/*
+ * rfm: update from 1.6 to 1.7.
+ * Assembled by the Makefile (UPDATE_PARTS): this head (what only an update does), then
+ * src/model/model_1_7.sql (the catalog changes, also part of a fresh install) and every function
+ * of the install script's other fragments with CREATE OR REPLACE (scripts/replayable.awk), so that the
+ * functions of an updated installation are those of a fresh one. test/upgrade checks that an updated catalog equals a fresh
+ * install's.
+ */
+\echo Use "ALTER EXTENSION rfm UPDATE TO '1.7'" to load this file. \quit
