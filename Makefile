@@ -61,7 +61,8 @@ SQL_PARTS = \
 	src/model/refresh_flow.sql \
 	src/model/refresh_write.sql \
 	src/model/refresh_bi.sql \
-	src/scheduler/scheduler.sql
+	src/scheduler/scheduler.sql \
+	src/model/model_last.sql
 
 # Update scripts (src/upgrade/README.md): those of the versions that shipped are frozen there; the update to
 # the current version is its head, the catalog changes of the current version as they are (also part of a
@@ -70,6 +71,8 @@ UPDATE_SCRIPT = rfm--$(PREVVERSION)--$(EXTVERSION).sql
 UPDATE_PARTS = \
 	src/upgrade/rfm--$(PREVVERSION)--$(EXTVERSION).head.sql \
 	src/model/model_$(subst .,_,$(EXTVERSION)).sql
+# run last by a fresh install and, again, by every update (idempotent): row security, grants, model capture
+LAST_PART = src/model/model_last.sql
 
 DATA_built = rfm--$(EXTVERSION).sql $(UPDATE_SCRIPT)
 # 1.0 is the one older version with an install script: PostgreSQL installs any later one that shipped
@@ -79,7 +82,7 @@ DATA = src/upgrade/rfm--1.0.sql $(sort $(filter-out %.head.sql,$(wildcard src/up
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
 	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv scheduler scheduler_launcher \
-	privileges upgrade
+	privileges security upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)
 
@@ -123,10 +126,11 @@ rfm--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
 # The update: its head, the version's catalog changes, then the replayable part of every other fragment of the
-# install script (every function, its comment and its grants: scripts/replayable.awk).
+# install script (every function, its comment and its grants: scripts/replayable.awk), then the last part again.
 $(UPDATE_SCRIPT): $(SQL_PARTS) $(UPDATE_PARTS) scripts/replayable.awk
 	{ cat $(UPDATE_PARTS); \
-	  awk -f scripts/replayable.awk $(filter-out $(UPDATE_PARTS),$(SQL_PARTS)); } > $@
+	  awk -f scripts/replayable.awk $(filter-out $(UPDATE_PARTS) $(LAST_PART),$(SQL_PARTS)); \
+	  cat $(LAST_PART); } > $@
 
 # Ship the current version and start the next one: `make ship-version NEXT=1.7` freezes this version's update
 # script in src/upgrade, starts the head and the catalog part of the next one, and moves the version numbers

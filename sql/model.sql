@@ -260,7 +260,7 @@ UPDATE model_orders SET ordered_at = ordered_at - 3 WHERE member_id % 89 = 5 AND
 UPDATE model_orders SET member_id = member_id + 100000 WHERE member_id % 83 = 7;
 DELETE FROM model_orders WHERE member_id % 79 = 11;
 INSERT INTO model_orders VALUES (424242, '1998-06-15', -20), (424242, '1998-06-20', 35);
-SELECT (SELECT count(DISTINCT member_id) FROM rfm_cdnow.changes) > 1000 AS changes_captured;
+SELECT (SELECT count(DISTINCT member_id) FROM rfm.change_queue WHERE model = 'cdnow') > 1000 AS changes_captured;
 SELECT members, rebuilt, changed > 0 AS some_changed FROM rfm.refresh('cdnow', '1998-06-30');
 CREATE TABLE incremental AS SELECT * FROM rfm_cdnow.labels;
 -- the same day again (nothing new), beside the twin (which sees the changes now): same labels, same flow

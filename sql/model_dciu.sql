@@ -91,7 +91,7 @@ SELECT count(*) AS differ FROM (
 -- change capture on the events: new events of 3 members (one a new browser) are picked up incrementally
 INSERT INTO md_events VALUES (1000, 'cart_add', '2017-12-02 20:00+08'), (1000, 'checkout', '2017-12-02 21:00+08'),
                              (99999999, 'view', '2017-12-02 20:00+08');
-SELECT count(DISTINCT member_id) AS changes_captured FROM rfm_dciu.changes;
+SELECT count(DISTINCT member_id) AS changes_captured FROM rfm.change_queue WHERE model = 'dciu';
 SELECT members, rebuilt FROM rfm.refresh('dciu', '2017-12-02');
 SELECT count(*) AS intents_differ FROM rfm_dciu.members m
   FULL JOIN (SELECT user_id, rfm.intent_agg(behavior, ts) AS i FROM md_named GROUP BY 1) o ON o.user_id = m.member_id

@@ -1,11 +1,11 @@
 -- Privileges: what PUBLIC may do, SECURITY DEFINER, and a second role against another role's model.
 SET client_min_messages = warning;
 
--- SECURITY DEFINER only where justified, each pinning its search_path: rfm._progress (it runs the internal
--- rfm.report_progress, which PUBLIC may not, with a fixed prefix) and the per-model change-capture trigger
--- function (docs/models.md)
+-- SECURITY DEFINER only where justified (docs/security.md), each pinning its search_path: the change-capture
+-- trigger function, the drop of a dropped model's capture triggers, and rfm._progress (it runs the internal
+-- rfm.report_progress, which PUBLIC may not, with a fixed prefix)
 SELECT p.oid::regprocedure AS security_definer, p.proconfig FROM pg_proc p
- WHERE p.pronamespace = 'rfm'::regnamespace AND p.prosecdef;
+ WHERE p.pronamespace = 'rfm'::regnamespace AND p.prosecdef ORDER BY 1::text;
 -- SQL and PL/pgSQL functions pin their search_path, except those that must stay inlinable (a SET clause
 -- stops the planner from inlining a SQL function); those qualify every name
 SELECT p.oid::regprocedure AS no_search_path, l.lanname
@@ -21,6 +21,11 @@ SELECT c.oid::regclass AS public_table, c.relrowsecurity AS row_security,
  WHERE c.relnamespace = 'rfm'::regnamespace AND c.relkind IN ('r', 'p')
    AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0)
  ORDER BY c.oid::regclass::text;
+-- the columns PUBLIC may write, of those tables (row security checks every row written: src/model/model_last.sql)
+SELECT c.oid::regclass AS public_table, a.privilege_type, string_agg(att.attname, ', ' ORDER BY att.attnum) AS columns
+  FROM pg_class c JOIN pg_attribute att ON att.attrelid = c.oid, aclexplode(att.attacl) a
+ WHERE c.relnamespace = 'rfm'::regnamespace AND a.grantee = 0
+ GROUP BY 1, 2 ORDER BY 1::text, 2;
 SELECT count(*) AS writable_by_public_without_rls FROM pg_class c
  WHERE c.relnamespace = 'rfm'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity
    AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0 AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'));
@@ -41,12 +46,13 @@ SET ROLE rfm_ann;
 SELECT rfm.create_model('ann', 'priv_orders');
 SELECT members FROM rfm.refresh('ann', '2024-07-31');
 RESET ROLE;
--- the schema and everything in it belong to ann; the trigger function is ann's and not for PUBLIC
+-- the schema and everything in it belong to ann; no function of ann's fires for the writers of the orders: the
+-- capture triggers call rfm's own (docs/security.md)
 SELECT nspowner::regrole AS schema_owner FROM pg_namespace WHERE nspname = 'rfm_ann';
 SELECT count(*) AS objects_not_owned_by_ann FROM pg_class
  WHERE relnamespace = 'rfm_ann'::regnamespace AND relowner <> 'rfm_ann'::regrole;
-SELECT p.proowner::regrole AS owner, p.prosecdef, p.proconfig, has_function_privilege('rfm_bob', p.oid, 'EXECUTE') AS bob_may_run
-  FROM pg_proc p WHERE p.pronamespace = 'rfm_ann'::regnamespace;
+SELECT count(*) AS functions_of_ann FROM pg_proc p WHERE p.pronamespace = 'rfm_ann'::regnamespace;
+SELECT t.tgname, t.tgfoid::regprocedure AS function FROM pg_trigger t WHERE t.tgrelid = 'priv_orders'::regclass ORDER BY 1;
 
 \set VERBOSITY terse
 SET ROLE rfm_bob;
@@ -72,10 +78,14 @@ SET ROLE rfm_bob;
 INSERT INTO priv_orders VALUES (3, '2024-08-01', 99);
 RESET ROLE;
 \set VERBOSITY default
-SELECT count(*) AS change_rows FROM rfm_ann.changes;
+SELECT count(*) AS change_rows FROM rfm.change_queue WHERE model = 'ann';
 SELECT needs_full, options FROM rfm.model WHERE name = 'ann';
 
+-- ann drops her model, triggers on the orders she does not own included
+SET ROLE rfm_ann;
 SELECT rfm.drop_model('ann');
+RESET ROLE;
+SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'priv_orders'::regclass AND NOT tgisinternal;
 DROP TABLE priv_orders;
 REVOKE CREATE ON DATABASE :"DBNAME" FROM rfm_ann, rfm_bob;
 DROP ROLE rfm_ann;

@@ -146,26 +146,33 @@ SET ROLE rfm_sched_other;
 SELECT rfm.schedule('other', '@hourly');
 -- its existing job then fails with the error, leaving the labels as they were
 SELECT status, message FROM rfm.run_job((SELECT job_id FROM rfm.job WHERE model = 'other'));
-RESET ROLE;
--- dropping a model drops its job
+-- dropping a model drops its job (its owner drops it)
 SELECT rfm.drop_model('other');
+RESET ROLE;
 SELECT model FROM rfm.job;
 
 -- a role that cannot log in cannot own a job (the scheduler connects as the owner)
 SET ROLE rfm_sched_group;
 SELECT rfm.create_model('grp', 'sched_orders');
 SELECT rfm.schedule('grp', '@daily');
-RESET ROLE;
 SELECT rfm.drop_model('grp');
+RESET ROLE;
 
--- a superuser may schedule another role's model; the job runs as the model's owner
+-- a superuser acts on another role's model as that role (SET ROLE): scheduling, running and dropping it as
+-- itself is refused, since the model's work would then run with a superuser's rights
+SELECT rfm.schedule('sched', '@daily');
+SET ROLE rfm_sched_owner;
 SELECT rfm.schedule('sched', '@daily') = :job_id AS same_job;
+RESET ROLE;
 SELECT model, schedule, owner FROM rfm.job;
 
 -- a dropped source: the run fails with the message and the labels stay
 DROP TABLE sched_orders;
 SELECT status, message, members FROM rfm.run_job(:job_id);
+SET ROLE rfm_sched_owner;
+SELECT status, message, members FROM rfm.run_job(:job_id);
 SELECT count(*) AS labels FROM rfm_sched.labels;
+RESET ROLE;
 SELECT status, message FROM rfm.job_run ORDER BY run_id;
 
 -- unschedule keeps the history

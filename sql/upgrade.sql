@@ -82,15 +82,26 @@ RESET ROLE;
 SELECT members, changed FROM rfm.refresh('old', '2024-03-31');
 SELECT members, changed FROM rfm.refresh('old', '2024-06-30');
 CREATE TABLE flow_before AS SELECT * FROM rfm_old.flow;
+-- a write not yet refreshed (member 7 touched, nothing changed): captured by 1.0's trigger into rfm_old.changes
+UPDATE orders SET amount = amount WHERE member_id = 7;
 
 ALTER EXTENSION rfm UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'rfm';
 CREATE TABLE catalog_updated AS SELECT * FROM rfm_catalog;
 
--- the model keeps working: its next refresh brings it to the new layout and rebuilds the transitions
--- of its past refreshes from the history (here run by a superuser: the new objects go to the owner)
+-- the update moved its change capture to rfm's trigger function and queue (its own function and changes
+-- table are gone, the pending changes queued)
+SELECT t.tgname, t.tgfoid::regprocedure AS function FROM pg_trigger t WHERE t.tgrelid = 'orders'::regclass ORDER BY 1;
+SELECT count(*) AS functions_left FROM pg_proc WHERE pronamespace = 'rfm_old'::regnamespace;
+SELECT to_regclass('rfm_old.changes') AS changes_table;
+SELECT model, member_id FROM rfm.change_queue;
+-- the model keeps working: its next refresh, by its owner (a superuser is refused), brings it to the new
+-- layout and rebuilds the transitions of its past refreshes from the history
 SELECT name, layout FROM rfm.model;
+SELECT count(*) AS refused FROM rfm.refresh('old', '2024-07-31');
+SET ROLE rfm_upgrade_owner;
 SELECT members, changed FROM rfm.refresh('old', '2024-07-31');
+RESET ROLE;
 SELECT name, layout FROM rfm.model;
 SELECT r.as_of, t.dimension, sum(t.members) AS members
   FROM rfm_old.transitions t JOIN rfm_old.refreshes r USING (refresh_id) GROUP BY 1, 2 ORDER BY 1, 2;
@@ -108,7 +119,9 @@ SELECT pg_get_userbyid(c.relowner) AS owner, c.relname
   FROM pg_class c WHERE c.relnamespace = 'rfm_old'::regnamespace AND c.relname IN ('transitions', 'tier_watch', 'flow') ORDER BY 2;
 SELECT count(*) AS objects_not_owned_by_the_owner FROM pg_class c
  WHERE c.relnamespace = 'rfm_old'::regnamespace AND c.relowner <> 'rfm_upgrade_owner'::regrole;
+SET ROLE rfm_upgrade_owner;
 SELECT rfm.drop_model('old');
+RESET ROLE;
 REVOKE ALL ON orders FROM rfm_upgrade_owner;
 REVOKE ALL ON DATABASE rfm_upgrade FROM rfm_upgrade_owner;
 
@@ -141,6 +154,9 @@ ORDER BY 2, 3, 1;
 \i :model_part
 -- a model made by 1.5: the update replaces drop_model and the events option's lookup (PostgreSQL 16+)
 \set from_version 1.5
+\i :model_part
+-- a model made by 1.6: the update moves its change capture to rfm's own trigger function and queue
+\set from_version 1.6
 \i :model_part
 
 \c :regression_db

@@ -2,4 +2,28 @@
  * src/model/model_1_7.sql
  * What rfm 1.7 changes in the catalog (tables, types, rows; functions are replaced by the update script
  * from every fragment, scripts/replayable.awk). Part of a fresh install and of the update script from 1.6 alike.
+ *
+ * The security model of docs/security.md: change capture through one trigger function of rfm's into one
+ * queue (no trigger function of the model's owner, no cast of the member column), and models' layout 4
+ * (no changes table in their schema). The row security and the grants of the catalog tables are in
+ * model_last.sql, which every update runs again.
  */
+
+COMMENT ON COLUMN rfm.model.layout IS
+  'Version of the objects in the model''s schema: 1 = rfm 1.0, 2 = rfm 1.1, 3 = rfm 1.2 to 1.6, 4 = rfm 1.7 (older layouts are brought to 4 by the model''s next refresh; change capture by the update to 1.7)';
+ALTER TABLE rfm.model ALTER COLUMN layout SET DEFAULT 4;
+
+-- The members touched since each model's last refresh, written by rfm._capture_changes (the triggers on
+-- models' sources and events) and taken by the model's owner at its next refresh.
+CREATE TABLE rfm.change_queue (
+  model text NOT NULL,
+  member_id text NOT NULL
+);
+CREATE INDEX change_queue_model ON rfm.change_queue (model);
+COMMENT ON TABLE rfm.change_queue IS
+  'Members touched since the last refresh of each model, as text (filled by the capture triggers, taken by the model''s next refresh); a role sees the rows of its own models';
+COMMENT ON COLUMN rfm.change_queue.model IS 'The model (rfm.model.name)';
+COMMENT ON COLUMN rfm.change_queue.member_id IS 'A touched member''s id, as text (the member column is of a built-in type)';
+COMMENT ON INDEX rfm.change_queue_model IS 'The changes of one model';
+ALTER TABLE rfm.change_queue ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('rfm.change_queue', '');

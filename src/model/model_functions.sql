@@ -255,8 +255,6 @@ BEGIN
     COMMENT ON TABLE %1$I.members IS 'Per-member state of model %3$s: the purchase history (rfm.purchases) rebuilt from %4$s';
     COMMENT ON COLUMN %1$I.members.purchases IS 'Purchase history (rfm.purchases); NULL for a member who has browsed (option events) but not bought';
     COMMENT ON COLUMN %1$I.members.intent IS 'Browsing state (rfm.intent) from the events relation of option events; NULL without events';
-    CREATE TABLE %1$I.changes (member_id %2$s);
-    COMMENT ON TABLE %1$I.changes IS 'Members touched in %4$s since the last refresh (filled by statement triggers)';
     CREATE TABLE %1$I.refreshes (
       refresh_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, as_of date NOT NULL, full_rebuild boolean NOT NULL,
       started timestamptz NOT NULL, finished timestamptz NOT NULL, members bigint NOT NULL, rebuilt bigint NOT NULL,
@@ -510,52 +508,196 @@ BEGIN
             WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('r', 'm', 'v') AND c.relowner <> m.owner LOOP
     EXECUTE o;
   END LOOP;
-  UPDATE rfm.model SET layout = 3 WHERE name = m.name;
+  IF m.layout < 4 THEN
+    PERFORM rfm._migrate_layout_3_to_4(m);
+  END IF;
+  UPDATE rfm.model SET layout = 4 WHERE name = m.name;
 END $$;
 COMMENT ON FUNCTION rfm._upgrade_model(rfm.model) IS
   'Internal: bring a model created by an older rfm to the current layout (1.0: transitions, flow over them, tier_watch; 1.1: label_state, hist, label_totals); run by its next refresh';
 
--- Change capture of a model on one relation: trigger function s.func(), owned by the model's owner and
--- SECURITY DEFINER (search_path pinned) so that roles writing the relation need no rights on the model,
--- which records the members a statement touched (their column cast to the model's member type) in
--- s.changes, or marks the model for a full rebuild on TRUNCATE; and its four statement triggers, named by
--- trigger_names for INSERT, UPDATE, DELETE and TRUNCATE.
-CREATE FUNCTION rfm._capture(s text, model_name text, relation regclass, member_column name, member_type text,
-                             func text, what text, trigger_names text[]) RETURNS void
+-- The types a model reads from the relations of others (its source, its events): built-in types only, whose
+-- casts, operators and output functions are PostgreSQL's own. A domain, an enum or a type of the relation's
+-- owner could bring casts and functions of theirs, which a refresh, or the capture for every writer, would run.
+CREATE FUNCTION rfm._column_type_ok(typ regtype, what text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE what
+           WHEN 'member' THEN typ IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype, 'numeric'::regtype,
+                                      'text'::regtype, 'character varying'::regtype, 'character'::regtype, 'uuid'::regtype)
+           WHEN 'time' THEN typ IN ('date'::regtype, 'timestamp with time zone'::regtype, 'timestamp without time zone'::regtype)
+           WHEN 'amount' THEN typ IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype, 'integer'::regtype,
+                                      'bigint'::regtype, 'smallint'::regtype, 'money'::regtype)
+           WHEN 'event' THEN typ IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype)
+         END
+$$;
+COMMENT ON FUNCTION rfm._column_type_ok(regtype, text) IS
+  'Internal: whether a column type may be read by a model as its member, time, amount or event column (built-in types only)';
+
+-- A relation a model reads (its source, or its events), checked for the current role: a table (or a
+-- partitioned table) without inheritance children, readable without row security, whose columns have types
+-- rfm reads (rfm._column_type_ok). Run by rfm.create_model and, under lock, by every refresh; raises an error
+-- with a hint, else returns.
+CREATE FUNCTION rfm._check_relation(relation regclass, columns text[], roles text[], what text) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  c pg_class;
+  typ regtype;
+BEGIN
+  SELECT * INTO c FROM pg_class WHERE oid = relation;
+  IF c.relkind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION '% % is not a table', what, relation
+      USING ERRCODE = 'wrong_object_type', HINT = 'Change capture needs triggers: use a table or a partitioned table.';
+  END IF;
+  IF NOT has_table_privilege(relation, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for relation %', relation
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = format('The model reads the %s with its owner''s rights: %I needs SELECT on it.', what, current_user);
+  END IF;
+  -- writes to an inheritance child are not seen by the parent's triggers (a partitioned table's are: its
+  -- statement triggers see rows routed to its partitions, and a partition is written through it)
+  IF c.relkind = 'r' AND EXISTS (SELECT FROM pg_inherits WHERE inhparent = relation) THEN
+    RAISE EXCEPTION '% % has inheritance children', what, relation
+      USING ERRCODE = 'feature_not_supported',
+            HINT = format('Writes to a child (%s) would not be captured: use a partitioned table, or a table without children.',
+                          (SELECT string_agg(inhrelid::regclass::text, ', ') FROM pg_inherits WHERE inhparent = relation));
+  END IF;
+  -- row security would filter what the model reads, and run the policies' functions with the model owner's
+  -- rights: a refresh reads with row_security = off, which is an error where a policy applies
+  IF c.relrowsecurity AND (c.relforcerowsecurity OR c.relowner <> current_user::regrole)
+     AND NOT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) THEN
+    RAISE EXCEPTION '% % has row-level security, which applies to role %', what, relation, current_user
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'A model reads every row of it, and never runs the policies'' functions: give the model''s owner a table without row security (a copy, or a role with BYPASSRLS).';
+  END IF;
+  FOR i IN 1 .. array_length(columns, 1) LOOP
+    SELECT atttypid INTO typ FROM pg_attribute WHERE attrelid = relation AND attname = columns[i] AND attnum > 0 AND NOT attisdropped;
+    IF typ IS NULL THEN
+      RAISE EXCEPTION 'column "%" of % does not exist', columns[i], relation
+        USING ERRCODE = 'undefined_column',
+              HINT = format('Name the %s column%s. Columns: %s.', roles[i],
+                            CASE WHEN what = 'source' THEN ': rfm.create_model(name, source, member_column, time_column, amount_column)' ELSE '' END,
+                            (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                              WHERE attrelid = relation AND attnum > 0 AND NOT attisdropped));
+    END IF;
+    IF NOT rfm._column_type_ok(typ, roles[i]) THEN
+      RAISE EXCEPTION '% column "%" has type %, %', roles[i], columns[i], typ,
+                      CASE roles[i] WHEN 'time' THEN 'not a date or timestamp' WHEN 'amount' THEN 'not a number'
+                                    ELSE format('which a model does not read (%s %s)', what, relation) END
+        USING ERRCODE = 'datatype_mismatch',
+              HINT = CASE roles[i]
+                       WHEN 'member' THEN 'Use a member column of a built-in type: smallint, integer, bigint, numeric, text, varchar, char or uuid (not a domain, an enum or a type of your own, whose casts would run with the model''s rights).'
+                       WHEN 'time' THEN 'Use a date, timestamp or timestamptz column (timestamptz days follow the session TimeZone).'
+                       WHEN 'amount' THEN 'Use a numeric, double precision or integer column.'
+                       ELSE 'Use a text or varchar column for event names.' END;
+    END IF;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION rfm._check_relation(regclass, text[], text[], text) IS
+  'Internal: check a relation a model reads (a table without inheritance children or row security for the current role, columns of built-in types)';
+
+-- Change capture, for every model: one trigger function, rfm's (owned by the extension's owner, which no other
+-- role can replace), fired by statement triggers on a model's source and events. It runs with its owner's
+-- rights, so that the writers of the relation need no right on the model, and runs no code but its own: it
+-- records the touched members' ids as text (no cast: their column is of a built-in type, checked in the same
+-- statement; a column of another type marks the model for a full rebuild, which refuses it with a hint) in
+-- rfm.change_queue, read by the model's owner at its next refresh; on TRUNCATE it marks the model for a full
+-- rebuild. Arguments: the model and the member column. Attached elsewhere than on the model's own relations
+-- it does nothing.
+CREATE FUNCTION rfm._capture_changes() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  m rfm.model;
+  typ regtype;
+BEGIN
+  SELECT * INTO m FROM rfm.model WHERE name = TG_ARGV[0];
+  IF NOT FOUND OR (TG_RELID <> m.source AND TG_RELID IS DISTINCT FROM (
+        SELECT c.oid FROM pg_class c WHERE c.oid = to_regclass(m.options -> 'events' ->> 'relation'))) THEN
+    RETURN NULL;
+  END IF;
+  SELECT atttypid INTO typ FROM pg_attribute WHERE attrelid = TG_RELID AND attname = TG_ARGV[1] AND attnum > 0 AND NOT attisdropped;
+  IF TG_OP = 'TRUNCATE' OR typ IS NULL OR NOT rfm._column_type_ok(typ, 'member') THEN
+    UPDATE rfm.model SET needs_full = true WHERE name = m.name AND NOT needs_full;
+    RETURN NULL;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    EXECUTE format('INSERT INTO rfm.change_queue (model, member_id)
+                    SELECT DISTINCT $1, r.%1$I::text FROM new_rows r WHERE r.%1$I IS NOT NULL', TG_ARGV[1]) USING m.name;
+  END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    EXECUTE format('INSERT INTO rfm.change_queue (model, member_id)
+                    SELECT DISTINCT $1, r.%1$I::text FROM old_rows r WHERE r.%1$I IS NOT NULL', TG_ARGV[1]) USING m.name;
+  END IF;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION rfm._capture_changes() IS
+  'Internal: trigger function of every model''s change capture: records the members a statement touched in rfm.change_queue (arguments: model, member column)';
+
+-- The four statement triggers of a model's change capture on one relation (its source or its events), named
+-- s_ins, s_upd, s_del, s_trunc (events: s_ev_insert ...); any older ones of the same names replaced.
+CREATE FUNCTION rfm._capture(s text, model_name text, relation regclass, member_column name, trigger_names text[])
+  RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   ops CONSTANT text[] := ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
 BEGIN
-  EXECUTE format($f$
-    CREATE FUNCTION %1$I.%5$I() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-      SET search_path = pg_catalog, pg_temp AS $body$
-    BEGIN
-      IF TG_OP = 'TRUNCATE' THEN
-        UPDATE rfm.model SET needs_full = true WHERE name = %3$L;
-        RETURN NULL;
-      END IF;
-      IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM new_rows;
-      END IF;
-      IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        INSERT INTO %1$I.changes SELECT DISTINCT %2$I::%4$s FROM old_rows;
-      END IF;
-      RETURN NULL;
-    END $body$;
-    COMMENT ON FUNCTION %1$I.%5$I() IS %6$L;
-    REVOKE ALL ON FUNCTION %1$I.%5$I() FROM PUBLIC;
-  $f$, s, member_column, model_name, member_type, func,
-       format('Records the members touched by a statement on the %s of model %s', what, model_name));
   FOR i IN 1 .. 4 LOOP
-    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %I.%I()',
+    IF EXISTS (SELECT FROM pg_trigger WHERE tgrelid = relation AND tgname = trigger_names[i]) THEN
+      EXECUTE format('DROP TRIGGER %I ON %s', trigger_names[i], relation);
+    END IF;
+    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION rfm._capture_changes(%L, %L)',
                    trigger_names[i], ops[i], relation,
                    CASE ops[i] WHEN 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
                                WHEN 'UPDATE' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
-                               WHEN 'DELETE' THEN 'REFERENCING OLD TABLE AS old_rows' ELSE '' END, s, func);
+                               WHEN 'DELETE' THEN 'REFERENCING OLD TABLE AS old_rows' ELSE '' END,
+                   model_name, member_column);
   END LOOP;
 END $$;
-COMMENT ON FUNCTION rfm._capture(text, text, regclass, name, text, text, text, text[]) IS
-  'Internal: the change-capture trigger function and statement triggers of a model on its source or its events';
+COMMENT ON FUNCTION rfm._capture(text, text, regclass, name, text[]) IS
+  'Internal: the change-capture statement triggers of a model on its source or its events';
+
+-- The names of a model's capture triggers on its source and on its events.
+CREATE FUNCTION rfm._capture_triggers(s text, events boolean) RETURNS text[]
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN events THEN ARRAY[s || '_ev_insert', s || '_ev_update', s || '_ev_delete', s || '_ev_truncate']
+              ELSE ARRAY[s || '_ins', s || '_upd', s || '_del', s || '_trunc'] END
+$$;
+COMMENT ON FUNCTION rfm._capture_triggers(text, boolean) IS 'Internal: the names of a model''s capture triggers';
+
+-- Layout 3 (rfm 1.2 to 1.6) -> 4 (rfm 1.7): change capture through rfm._capture_changes and rfm.change_queue
+-- instead of a trigger function of the model's owner (SECURITY DEFINER, which the owner could rewrite to run
+-- as any writer of the source, and which cast the member column to a type the source's owner could change)
+-- and s.changes. Run for every model by the update to 1.7 (as the superuser updating), and by
+-- rfm._upgrade_model; the pending changes move to the queue.
+CREATE FUNCTION rfm._migrate_layout_3_to_4(m rfm.model) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s text := 'rfm_' || m.name;
+  ev record := NULL;
+BEGIN
+  IF to_regclass(format('%I.changes', s)) IS NOT NULL THEN
+    EXECUTE format('INSERT INTO rfm.change_queue (model, member_id)
+                    SELECT DISTINCT $1, member_id::text FROM %I.changes WHERE member_id IS NOT NULL', s) USING m.name;
+    EXECUTE format('DROP TABLE %I.changes', s);
+  END IF;
+  -- (the triggers are replaced where they still call the model's own function: by the update, as a superuser)
+  IF EXISTS (SELECT FROM pg_class WHERE oid = m.source)
+     AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = m.source AND tgname = s || '_ins'
+                                              AND tgfoid = 'rfm._capture_changes()'::regprocedure) THEN
+    PERFORM rfm._capture(s, m.name, m.source, m.member_column, rfm._capture_triggers(s, false));
+  END IF;
+  IF EXISTS (SELECT FROM pg_class WHERE oid = to_regclass(m.options -> 'events' ->> 'relation'))
+     AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = to_regclass(m.options -> 'events' ->> 'relation')
+                                              AND tgname = s || '_ev_insert' AND tgfoid = 'rfm._capture_changes()'::regprocedure) THEN
+    PERFORM rfm._capture(s, m.name, to_regclass(m.options -> 'events' ->> 'relation'),
+                         coalesce(m.options -> 'events' ->> 'member_column', 'member_id'), rfm._capture_triggers(s, true));
+  END IF;
+  EXECUTE format('DROP FUNCTION IF EXISTS %1$I.capture_changes(); DROP FUNCTION IF EXISTS %1$I.capture_events()', s);
+  IF m.layout = 3 THEN
+    UPDATE rfm.model SET layout = 4 WHERE name = m.name;
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._migrate_layout_3_to_4(rfm.model) IS
+  'Internal: bring a model''s change capture to rfm 1.7 (rfm._capture_changes and rfm.change_queue); run for every model by the update to 1.7';
 
 CREATE FUNCTION rfm.create_model(name text, source regclass, member_column name DEFAULT 'member_id',
                                  time_column name DEFAULT 'ordered_at', amount_column name DEFAULT 'amount',
@@ -565,55 +707,13 @@ CREATE FUNCTION rfm.create_model(name text, source regclass, member_column name 
 DECLARE
   s text := 'rfm_' || name;
   member_type text;
-  time_type regtype;
-  amount_type regtype;
-  col record;
   ev record;
 BEGIN
-  IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,58}$' THEN
-    RAISE EXCEPTION 'invalid model name "%"', name
-      USING ERRCODE = 'invalid_name',
-            HINT = 'A model name is lower case letters, digits and underscores, starting with a letter (at most 59 characters): it names schema rfm_<name>.';
-  END IF;
+  PERFORM rfm._check_model_row(name, source, member_column, time_column, amount_column, options);
   IF EXISTS (SELECT 1 FROM rfm.model m WHERE m.name = create_model.name) OR to_regnamespace(s) IS NOT NULL THEN
     RAISE EXCEPTION 'model "%" already exists', name
       USING ERRCODE = 'duplicate_object', HINT = 'Drop it with rfm.drop_model(''' || name || ''') or choose another name.';
   END IF;
-  IF NOT has_table_privilege(source, 'SELECT') THEN
-    RAISE EXCEPTION 'permission denied for relation %', source
-      USING ERRCODE = 'insufficient_privilege', HINT = 'The model reads the source with your rights: you need SELECT on it.';
-  END IF;
-  IF NOT has_table_privilege(source, 'TRIGGER') THEN
-    RAISE EXCEPTION 'permission denied to create triggers on %', source
-      USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Change capture puts statement triggers on the source: its owner can GRANT TRIGGER on it to you.';
-  END IF;
-  IF (SELECT relkind FROM pg_class WHERE oid = source) NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION 'source % is not a table', source
-      USING ERRCODE = 'wrong_object_type', HINT = 'Change capture needs triggers: use a table or a partitioned table.';
-  END IF;
-  FOR col IN SELECT * FROM (VALUES ('member', member_column), ('time', time_column), ('amount', amount_column)) v(role, colname) LOOP
-    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = source AND attname = col.colname AND attnum > 0 AND NOT attisdropped) THEN
-      RAISE EXCEPTION 'column "%" of % does not exist', col.colname, source
-        USING ERRCODE = 'undefined_column',
-              HINT = format('Name the %s column: rfm.create_model(name, source, member_column, time_column, amount_column). Columns: %s.',
-                            col.role, (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-                                        WHERE attrelid = source AND attnum > 0 AND NOT attisdropped));
-    END IF;
-  END LOOP;
-  SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute WHERE attrelid = source AND attname = member_column;
-  SELECT atttypid::regtype INTO time_type FROM pg_attribute WHERE attrelid = source AND attname = time_column;
-  SELECT atttypid::regtype INTO amount_type FROM pg_attribute WHERE attrelid = source AND attname = amount_column;
-  IF time_type NOT IN ('date'::regtype, 'timestamptz'::regtype, 'timestamp'::regtype) THEN
-    RAISE EXCEPTION 'time column "%" has type %, not a date or timestamp', time_column, time_type
-      USING ERRCODE = 'datatype_mismatch', HINT = 'Use a date, timestamp or timestamptz column (timestamptz days follow the session TimeZone).';
-  END IF;
-  IF amount_type NOT IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype, 'integer'::regtype,
-                         'bigint'::regtype, 'smallint'::regtype, 'money'::regtype) THEN
-    RAISE EXCEPTION 'amount column "%" has type %, not a number', amount_column, amount_type
-      USING ERRCODE = 'datatype_mismatch', HINT = 'Use a numeric, double precision or integer column.';
-  END IF;
-  PERFORM rfm._check_options(options);
   -- an incremental refresh re-reads the touched members' orders: without an index led by the member column
   -- that is a scan of the whole source
   IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
@@ -628,50 +728,230 @@ BEGIN
     options := jsonb_set(options, '{events,relation}', to_jsonb(ev.relation::text));
   END IF;
 
+  -- the catalog row (its owner is the current role; row security checks the row again)
   INSERT INTO rfm.model (name, source, member_column, time_column, amount_column, options)
   VALUES (name, source, member_column, time_column, amount_column, options);
 
+  SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute WHERE attrelid = source AND attname = member_column;
   EXECUTE format('CREATE SCHEMA %I', s);
-  EXECUTE format('COMMENT ON SCHEMA %I IS %L', s, format('rfm model %s on %s', name, source));
+  EXECUTE format('COMMENT ON SCHEMA %I IS %L', s, format('rfm model %s (its source and options: rfm.model, for its owner''s roles)', name));
   PERFORM rfm._model_objects(s, member_type, name, source);
 
   -- change capture: statement triggers with transition tables, on the source and on the browsing events
-  PERFORM rfm._capture(s, name, source, member_column, member_type, 'capture_changes', 'source',
-                       ARRAY[s || '_ins', s || '_upd', s || '_del', s || '_trunc']);
+  PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
   IF ev.relation IS NOT NULL THEN
     -- their members' intent is rebuilt by the next refresh
-    PERFORM rfm._capture(s, name, ev.relation, ev.member_column, member_type, 'capture_events', 'events',
-                         ARRAY[s || '_ev_insert', s || '_ev_update', s || '_ev_delete', s || '_ev_truncate']);
+    PERFORM rfm._capture(s, name, ev.relation, ev.member_column, rfm._capture_triggers(s, true));
   END IF;
   RETURN s;
 END $$;
 COMMENT ON FUNCTION rfm.create_model(text, regclass, name, name, name, jsonb) IS
   'Create model name on an orders table: schema rfm_<name> with members, labels, label_history, cutpoints, refreshes and the BI views, and change-capture triggers on the source';
 
-CREATE FUNCTION rfm.drop_model(name text) RETURNS void
+-- A new row of rfm.model as the current role may write it (rfm.create_model, and the row security of
+-- rfm.model, so that no direct INSERT gets around it): a valid name, a source the role may read and put
+-- triggers on (rfm._check_relation), valid options, an events relation checked the same way. Raises an error
+-- with a hint, else returns true.
+CREATE FUNCTION rfm._check_model_row(name text, source regclass, member_column name, time_column name,
+                                     amount_column name, options jsonb) RETURNS boolean
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ev record;
+BEGIN
+  IF name IS NULL OR name !~ '^[a-z][a-z0-9_]{0,58}$' THEN
+    RAISE EXCEPTION 'invalid model name "%"', name
+      USING ERRCODE = 'invalid_name',
+            HINT = 'A model name is lower case letters, digits and underscores, starting with a letter (at most 59 characters): it names schema rfm_<name>.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_class WHERE oid = source) THEN
+    RAISE EXCEPTION 'source % does not exist', source::oid
+      USING ERRCODE = 'undefined_table', HINT = 'Name an existing table of orders.';
+  END IF;
+  PERFORM rfm._check_relation(source, ARRAY[member_column, time_column, amount_column], ARRAY['member', 'time', 'amount'], 'source');
+  IF NOT has_table_privilege(source, 'TRIGGER') THEN
+    RAISE EXCEPTION 'permission denied to create triggers on %', source
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Change capture puts statement triggers on the source: its owner can GRANT TRIGGER on it to you.';
+  END IF;
+  PERFORM rfm._check_options(options);
+  ev := rfm._events(options);
+  IF ev.relation IS NOT NULL THEN
+    PERFORM rfm._check_relation(ev.relation, ARRAY[ev.member_column, ev.event_column, ev.time_column],
+                                ARRAY['member', 'event', 'time'], 'events relation');
+  END IF;
+  RETURN true;
+END $$;
+COMMENT ON FUNCTION rfm._check_model_row(text, regclass, name, name, name, jsonb) IS
+  'Internal: check a row of rfm.model as the current role may write it (source, columns, options, events); used by the row security of rfm.model';
+
+-- An update of a row of rfm.model by its owner (the columns PUBLIC may update: options, needs_full, layout):
+-- options checked as rfm.create_model checks them, the events option unchanged. For the row security of
+-- rfm.model. Raises an error with a hint, else returns true.
+CREATE FUNCTION rfm._check_model_update(name text, options jsonb) RETURNS boolean
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  old_options jsonb;
+BEGIN
+  SELECT m.options INTO old_options FROM rfm.model m WHERE m.name = _check_model_update.name;
+  IF old_options IS DISTINCT FROM options THEN
+    PERFORM rfm._check_options(options);
+    IF old_options -> 'events' IS DISTINCT FROM options -> 'events' THEN
+      RAISE EXCEPTION 'the option events of model "%" cannot be changed', name
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'Its change capture is on the events relation it was made with: create another model for other events.';
+    END IF;
+  END IF;
+  RETURN true;
+END $$;
+COMMENT ON FUNCTION rfm._check_model_update(text, jsonb) IS
+  'Internal: check an update of a row of rfm.model by its owner (valid options, events unchanged); used by the row security of rfm.model';
+
+-- Change a model's options, checked as rfm.create_model checks them: the given keys replace the model's,
+-- a key set to null goes back to its default; everyone is relabelled at the next refresh.
+CREATE FUNCTION rfm.alter_model(name text, options jsonb) RETURNS jsonb
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  m rfm.model := rfm._model(name);
+  merged jsonb;
+BEGIN
+  PERFORM rfm._check_owner(m, 'alter');
+  IF options IS NULL OR jsonb_typeof(options) <> 'object' THEN
+    RAISE EXCEPTION 'model options must be a JSON object, not %', coalesce(jsonb_typeof(options), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ''{"bins": 5, "napl_window": "90 days"}''.';
+  END IF;
+  SELECT coalesce(jsonb_object_agg(k, v), '{}') INTO merged
+    FROM jsonb_each(m.options || options) e(k, v) WHERE v <> 'null';
+  UPDATE rfm.model SET options = merged WHERE rfm.model.name = alter_model.name;
+  RETURN merged;
+END $$;
+COMMENT ON FUNCTION rfm.alter_model(text, jsonb) IS
+  'Change a model''s options (checked as rfm.create_model checks them; a key set to null goes back to its default); returns the options';
+
+-- Convert a model to the current type of its source's member column (after the source's owner changed it,
+-- e.g. integer to bigint or text): the member ids of the model's tables are converted through their text,
+-- its views over them made again as they were (definition, options, comments, grants), and its next refresh
+-- rebuilds every member. The writers of the source are never refused meanwhile: the capture queues ids as text.
+CREATE FUNCTION rfm.alter_member_type(name text) RETURNS text
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   m rfm.model := rfm._model(name);
   s text := 'rfm_' || name;
-  t text;
-  events regclass := to_regclass(m.options -> 'events' ->> 'relation');
+  typ text;
+  ev record;
+  v record;
+  t record;
+  views jsonb := '[]';
 BEGIN
-  -- A dropped source leaves its oid in rfm.model: look the relation up in pg_class (to_regclass of the oid's
-  -- text is not NULL since PostgreSQL 16, which accepts a bare number).
-  IF EXISTS (SELECT FROM pg_class WHERE oid = m.source) THEN
-    FOREACH t IN ARRAY ARRAY['_ins', '_upd', '_del', '_trunc'] LOOP
-      EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, m.source);
-    END LOOP;
+  PERFORM rfm._check_owner(m, 'convert');
+  PERFORM FROM rfm.model WHERE rfm.model.name = alter_member_type.name FOR NO KEY UPDATE;
+  IF NOT EXISTS (SELECT FROM pg_class WHERE oid = m.source) THEN
+    RAISE EXCEPTION 'the source table of model "%" was dropped', name
+      USING ERRCODE = 'undefined_table', HINT = 'Drop the model with rfm.drop_model and create it again on the new table.';
   END IF;
-  IF EXISTS (SELECT FROM pg_class WHERE oid = events) THEN
-    FOREACH t IN ARRAY ARRAY['_ev_insert', '_ev_update', '_ev_delete', '_ev_truncate'] LOOP
-      EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', s || t, events);
-    END LOOP;
+  IF has_table_privilege(m.source, 'SELECT') THEN
+    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', m.source);
   END IF;
-  EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', s);
-  DELETE FROM rfm.model WHERE rfm.model.name = drop_model.name;
+  PERFORM rfm._check_relation(m.source, ARRAY[m.member_column, m.time_column, m.amount_column],
+                              ARRAY['member', 'time', 'amount'], 'source');
+  SELECT format_type(atttypid, atttypmod) INTO typ FROM pg_attribute WHERE attrelid = m.source AND attname = m.member_column;
+  ev := rfm._events(m.options);
+  IF ev.relation IS NOT NULL AND (SELECT format_type(atttypid, NULL) FROM pg_attribute
+                                   WHERE attrelid = ev.relation AND attname = ev.member_column)
+                                 <> (SELECT format_type(atttypid, NULL) FROM pg_attribute
+                                      WHERE attrelid = m.source AND attname = m.member_column) THEN
+    RAISE EXCEPTION 'the member columns of the source and of the events of model "%" differ in type', name
+      USING ERRCODE = 'datatype_mismatch', HINT = 'Give both the same type, then convert the model.';
+  END IF;
+  -- the views over the model's tables, set aside as they are
+  FOR v IN SELECT c.oid, c.relname, pg_get_viewdef(c.oid) AS def, c.reloptions, obj_description(c.oid, 'pg_class') AS comment,
+                  (SELECT coalesce(jsonb_object_agg(a.attname, d.description), '{}') FROM pg_attribute a
+                     JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
+                    WHERE a.attrelid = c.oid) AS column_comments,
+                  (SELECT coalesce(jsonb_agg(jsonb_build_array(x.grantee, x.privilege_type, x.is_grantable)), '[]')
+                     FROM aclexplode(c.relacl) x WHERE x.grantee <> c.relowner) AS grants
+             FROM pg_class c WHERE c.relnamespace = s::regnamespace AND c.relkind = 'v' ORDER BY c.oid LOOP
+    views := views || jsonb_build_array(to_jsonb(v));
+  END LOOP;
+  FOR v IN SELECT * FROM jsonb_array_elements(views) e(x) ORDER BY (x ->> 'oid')::oid DESC LOOP
+    EXECUTE format('DROP VIEW %I.%I', s, v.x ->> 'relname');
+  END LOOP;
+  FOR t IN SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+            WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('r', 'p') AND a.attname = 'member_id' AND NOT a.attisdropped
+              AND format_type(a.atttypid, a.atttypmod) <> typ LOOP
+    EXECUTE format('ALTER TABLE %I.%I ALTER COLUMN member_id TYPE %s USING member_id::text::%s', s, t.relname, typ, typ);
+  END LOOP;
+  FOR v IN SELECT * FROM jsonb_array_elements(views) e(x) ORDER BY (x ->> 'oid')::oid LOOP
+    EXECUTE format('CREATE VIEW %I.%I %s AS %s', s, v.x ->> 'relname',
+                   CASE WHEN v.x -> 'reloptions' <> 'null'
+                        THEN format('WITH (%s)', (SELECT string_agg(o, ', ') FROM jsonb_array_elements_text(v.x -> 'reloptions') o)) END,
+                   rtrim(v.x ->> 'def', ';'));
+    EXECUTE format('COMMENT ON VIEW %I.%I IS %L', s, v.x ->> 'relname', v.x ->> 'comment');
+    EXECUTE coalesce((SELECT string_agg(format('COMMENT ON COLUMN %I.%I.%I IS %L', s, v.x ->> 'relname', c.key, c.value), '; ')
+                        FROM jsonb_each_text(v.x -> 'column_comments') c), 'SELECT');
+    EXECUTE coalesce((SELECT string_agg(format('GRANT %s ON %I.%I TO %s%s', g ->> 1, s, v.x ->> 'relname',
+                                               CASE WHEN (g ->> 0)::oid = 0 THEN 'PUBLIC' ELSE (g ->> 0)::oid::regrole::text END,
+                                               CASE WHEN (g ->> 2)::boolean THEN ' WITH GRANT OPTION' ELSE '' END), '; ')
+                        FROM jsonb_array_elements(v.x -> 'grants') g), 'SELECT');
+  END LOOP;
+  UPDATE rfm.model SET needs_full = true WHERE rfm.model.name = alter_member_type.name;
+  RETURN typ;
 END $$;
-COMMENT ON FUNCTION rfm.drop_model(text) IS 'Drop a model: its schema, its triggers on the source and its catalog row';
+COMMENT ON FUNCTION rfm.alter_member_type(text) IS
+  'Convert a model to the current type of its source''s member column (its owner only): member ids converted, views made again; the next refresh rebuilds every member; returns the type';
+
+-- Refuse a role other than the model's owner: refreshes, job runs, drops and changes act with the owner's
+-- rights only (a superuser's would let code of the owner's, such as a trigger on one of the model's tables,
+-- run as the superuser).
+CREATE FUNCTION rfm._check_owner(m rfm.model, action text) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF m.owner <> current_user::regrole THEN
+    RAISE EXCEPTION 'only the owner of model "%" (%) can % it', m.name, m.owner, action
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = CASE WHEN pg_has_role(m.owner, 'MEMBER')
+                        THEN format('Act as the owner: SET ROLE %s (a model''s work runs with its owner''s rights only).', m.owner)
+                        ELSE format('Ask its owner %s.', m.owner) END;
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._check_owner(rfm.model, text) IS
+  'Internal: refuse a role other than the model''s owner (with a hint to SET ROLE where it can)';
+
+CREATE FUNCTION rfm.drop_model(name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  m rfm.model := rfm._model(name);
+BEGIN
+  PERFORM rfm._check_owner(m, 'drop');
+  EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', 'rfm_' || name);
+  DELETE FROM rfm.change_queue WHERE model = drop_model.name;
+  DELETE FROM rfm.model WHERE rfm.model.name = drop_model.name;
+  -- the capture triggers on the source (and the events), which only the tables' owners may drop: by rfm,
+  -- once the model is gone from the catalog
+  PERFORM rfm._drop_capture(name);
+END $$;
+COMMENT ON FUNCTION rfm.drop_model(text) IS 'Drop a model (its owner only): its schema, its triggers on the source and its catalog row';
+
+-- The capture triggers of a model that no longer exists (rfm.drop_model deletes its row first, in the same
+-- transaction), on whatever relation they are. Runs as the extension's owner: dropping a trigger needs the
+-- table's ownership, and the model's owner usually only has TRIGGER on it. Touches only rfm's own triggers
+-- of models that do not exist.
+CREATE FUNCTION rfm._drop_capture(model_name text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record;
+BEGIN
+  IF EXISTS (SELECT FROM rfm.model WHERE name = model_name) THEN
+    RAISE EXCEPTION 'model "%" exists', model_name
+      USING ERRCODE = 'object_in_use', HINT = 'Drop the model with rfm.drop_model.';
+  END IF;
+  FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger
+            WHERE tgfoid = 'rfm._capture_changes()'::regprocedure
+              AND tgname = ANY (rfm._capture_triggers('rfm_' || model_name, false) || rfm._capture_triggers('rfm_' || model_name, true)) LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION rfm._drop_capture(text) IS
+  'Internal: drop the capture triggers of a model that no longer exists (run by rfm.drop_model)';
 
 -- Progress of a refresh: NOTICE (seen at client_min_messages = notice) and pg_stat_activity. rfm.report_progress
 -- is not for PUBLIC (it would show any text as the caller's query); this function runs it with the rights of the

@@ -70,16 +70,22 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Refresh as of a day, e.g. current_date.';
   END IF;
   ctx.m := rfm._model(ctx.name);
-  -- one refresh of a model at a time; a second one waits for the first to commit
-  PERFORM pg_advisory_xact_lock(hashtext('rfm.refresh'), hashtext(ctx.name));
+  -- a model's work runs with its owner's rights only
+  PERFORM rfm._check_owner(ctx.m, 'refresh');
+  -- one refresh of a model at a time (a second one waits for the first to commit): its row of the catalog,
+  -- which only its owner may lock
+  PERFORM FROM rfm.model WHERE rfm.model.name = ctx.name FOR NO KEY UPDATE;
   ctx.m := rfm._model(ctx.name);
-  IF (ctx.m).layout < 3 THEN
-    PERFORM rfm._progress(ctx.name, 'upgrading the model''s schema to the layout of rfm 1.2');
+  IF (ctx.m).layout < 4 THEN
+    PERFORM rfm._progress(ctx.name, 'upgrading the model''s schema to the layout of rfm 1.7');
     PERFORM rfm._upgrade_model(ctx.m);
     ctx.m := rfm._model(ctx.name);
   END IF;
 
-  -- the source must still be there, with its columns
+  -- the source must still be there, with its columns, and be what a model may read: checked under a lock
+  -- that keeps its definition until the refresh commits (rfm._check_relation: types, children, and no row
+  -- security applying to the owner, so that no policy's function runs with the owner's rights; ALTER TABLE
+  -- and CREATE POLICY wait for the lock)
   IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = (ctx.m).source) THEN
     RAISE EXCEPTION 'the source table of model "%" was dropped', ctx.name
       USING ERRCODE = 'undefined_table',
@@ -92,6 +98,14 @@ BEGIN
               HINT = 'Rename the column back, or drop the model and create it again with the new column names; its labels and history are unchanged.';
     END IF;
   END LOOP;
+  IF has_table_privilege((ctx.m).source, 'SELECT') THEN
+    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', (ctx.m).source);
+  END IF;
+  PERFORM rfm._check_relation((ctx.m).source, ARRAY[(ctx.m).member_column, (ctx.m).time_column, (ctx.m).amount_column],
+                              ARRAY['member', 'time', 'amount'], 'source');
+  SELECT format_type(atttypid, atttypmod) INTO ctx.member_type FROM pg_attribute
+   WHERE attrelid = format('%I.members', ctx.s)::regclass AND attname = 'member_id';
+  PERFORM rfm._check_member_type(ctx, (ctx.m).source, (ctx.m).member_column);
   ctx.amount_expr := CASE WHEN (SELECT atttypid FROM pg_attribute WHERE attrelid = (ctx.m).source AND attname = (ctx.m).amount_column) = 'money'::regtype
                       THEN format('o.%I::numeric', (ctx.m).amount_column) ELSE format('o.%I', (ctx.m).amount_column) END;
 
@@ -124,13 +138,15 @@ BEGIN
   SELECT * INTO ctx.ev_relation, ctx.ev_member_column, ctx.ev_event_column, ctx.ev_time_column, ctx.ev_time_type
     FROM rfm._events((ctx.m).options);
   IF ctx.ev_relation IS NOT NULL THEN
+    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', ctx.ev_relation);
+    PERFORM rfm._check_relation(ctx.ev_relation, ARRAY[ctx.ev_member_column, ctx.ev_event_column, ctx.ev_time_column],
+                                ARRAY['member', 'event', 'time'], 'events relation');
+    PERFORM rfm._check_member_type(ctx, ctx.ev_relation, ctx.ev_member_column);
     ctx.intent_ts := (ctx.as_of + 1)::timestamptz;
     ctx.dciu_hl := (rfm._option(ctx.m, 'dciu_half_life') #>> '{}')::interval;
     ctx.dciu_hz := (rfm._option(ctx.m, 'dciu_horizon') #>> '{}')::interval;
     ctx.dciu_w := CASE WHEN rfm._option(ctx.m, 'dciu_weights') = 'null' THEN rfm.intent_default_weights()
                    ELSE rfm.intent_weights(rfm._option(ctx.m, 'dciu_weights')) END;
-    SELECT format_type(atttypid, atttypmod) INTO ctx.member_type FROM pg_attribute
-     WHERE attrelid = format('%I.members', ctx.s)::regclass AND attname = 'member_id';
     -- event names of the relation's own (option events.event_names: {"pv": "view"}) are mapped first; unless
     -- every state is rebuilt, only the touched members' events are read
     ctx.events_sql := format('SELECT e.%1$I::%2$s AS member_id,
@@ -160,3 +176,23 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm._refresh_prepare(text, date, boolean) IS
   'Internal: phase of rfm.refresh that checks its arguments, takes the model''s lock and reads the model, its options and its last refreshes';
+
+-- The member column of a relation a model reads must keep the type the model's tables were made with (the
+-- refresh compares and joins ids of that type; the capture queues them as text). A source whose member
+-- column changed type since (widened, say) is refused with a hint until the model is made again.
+CREATE FUNCTION rfm._check_member_type(ctx rfm._refresh, relation regclass, member_column name) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  typ text;
+BEGIN
+  SELECT format_type(atttypid, NULL) INTO typ FROM pg_attribute WHERE attrelid = relation AND attname = member_column;
+  IF typ <> (SELECT format_type(atttypid, NULL) FROM pg_attribute
+              WHERE attrelid = format('%I.members', ctx.s)::regclass AND attname = 'member_id') THEN
+    RAISE EXCEPTION 'the member column "%" of % is now of type %, model "%" was made for %', member_column, relation, typ,
+                    ctx.name, ctx.member_type
+      USING ERRCODE = 'datatype_mismatch',
+            HINT = format('Writes keep being captured; to follow the new type, convert the model: SELECT rfm.alter_member_type(%L).', ctx.name);
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._check_member_type(rfm._refresh, regclass, name) IS
+  'Internal: refuse a refresh whose source (or events) member column no longer has the type of the model''s member ids';

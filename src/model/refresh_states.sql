@@ -14,15 +14,18 @@ BEGIN
   -- 1. member states: all of them, or only the members touched since the last refresh
   IF ctx.rebuild_all AND ctx.relabel_some THEN
     PERFORM rfm._progress(ctx.name, 'rebuilding every member state from ' || (ctx.m).source::text || ' to find those that changed');
-    EXECUTE format('DELETE FROM %I.changes', ctx.s);
+    DELETE FROM rfm.change_queue WHERE model = ctx.name;
   ELSIF ctx.rebuild_all THEN
     PERFORM rfm._progress(ctx.name, 'rebuilding every member state from ' || (ctx.m).source::text);
-    EXECUTE format('DELETE FROM %I.changes', ctx.s);
+    DELETE FROM rfm.change_queue WHERE model = ctx.name;
     -- loaded without its primary key, which is built afterwards (cheaper than keeping it, sorted or not)
     EXECUTE format('TRUNCATE %1$I.members; ALTER TABLE %1$I.members DROP CONSTRAINT members_pkey', ctx.s);
   ELSE
+    -- the members queued by the capture (the queue rows this transaction sees: a write committed later
+    -- stays queued for the next refresh), as ids of the model's type
     EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
-                      WITH d AS (DELETE FROM %I.changes RETURNING member_id) SELECT DISTINCT member_id FROM d', ctx.s);
+                      WITH d AS (DELETE FROM rfm.change_queue WHERE model = $1 RETURNING member_id)
+                      SELECT DISTINCT member_id::%s AS member_id FROM d', ctx.member_type) USING ctx.name;
     GET DIAGNOSTICS ctx.rebuilt = ROW_COUNT;
     PERFORM rfm._progress(ctx.name, format('rebuilding %s touched member states', ctx.rebuilt));
     EXECUTE format('DELETE FROM %I.members WHERE member_id IN (SELECT member_id FROM _rfm_touched)', ctx.s);

@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 
 #include "scheduler.h"
 
@@ -119,16 +120,30 @@ rfm_job_main(Datum main_arg)
 				 "WHERE run_id = $1 AND status = 'running'", args.run_id, activity) == 0)
 		proc_exit(0);			/* no longer running (marked crashed): nothing to do */
 
+	/* never with a superuser's rights (rfm.schedule refuses such models; a job made before may remain) */
+	if (superuser_arg(args.role))
+	{
+		(void) run_step("UPDATE rfm.job_run SET status = 'failed', ended = pg_catalog.now(), "
+						"message = 'the scheduler does not run a model owned by a superuser: create it as an ordinary role (docs/security.md)' "
+						"WHERE run_id = $1 AND status = 'running'", args.run_id, activity);
+		proc_exit(0);
+	}
+
 	ctx = CurrentMemoryContext;
 	PG_TRY();
 	{
+		/* a job worker has no client statement: rfm.job_timeout is its statement timeout */
+		if (rfm_job_timeout > 0)
+			enable_timeout_after(STATEMENT_TIMEOUT, rfm_job_timeout);
 		(void) run_step("SELECT rfm._execute_run($1)", args.run_id, activity);
+		disable_timeout(STATEMENT_TIMEOUT, false);
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
 		char	   *sql;
 
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		MemoryContextSwitchTo(ctx);
 		edata = CopyErrorData();
 		FlushErrorState();

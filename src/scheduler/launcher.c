@@ -51,11 +51,14 @@ PG_FUNCTION_INFO_V1(rfm_job_changed);
 /* Settings (GUCs) */
 static char *rfm_database = NULL;
 static int	rfm_max_workers = 4;
+int			rfm_job_timeout = 3600 * 1000;
 static char *rfm_history_retention = NULL;
 static bool rfm_scheduler_enabled = true;
 
 /* Longest sleep: with nothing due the launcher still looks again hourly. */
 #define MAX_SLEEP_MS (3600 * 1000L)
+/* the longest sleep while every worker slot is taken, or only running models' jobs are due */
+#define FULL_SLEEP_MS (60 * 1000L)
 /* After a failed connection to rfm.database, wait this long before retrying. */
 #define RECONNECT_DELAY_MS (60 * 1000L)
 /* After an error in a step, wait this long before trying again. */
@@ -160,6 +163,14 @@ RfmSchedulerInit(void)
 							4, 1, 64,
 							PGC_SIGHUP,
 							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("rfm.job_timeout",
+							"Longest a scheduled refresh may run.",
+							"A job worker's refresh is canceled after this long and its run recorded as failed; 0 = no limit.",
+							&rfm_job_timeout,
+							3600 * 1000, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomStringVariable("rfm.history_retention",
 							   "How long rfm.job_run keeps finished runs.",
@@ -391,7 +402,8 @@ reap_orphan_runs(bool at_startup)
 										? "the server stopped or crashed during this run"
 										: "the job worker exited without recording a result");
 		run_sql("UPDATE rfm.job_run SET status = 'crashed', ended = now(), message = $2 "
-				"WHERE run_id = $1 AND status = 'running'", 2, types, values, SPI_OK_UPDATE);
+				"WHERE run_id IN (SELECT run_id FROM rfm.job_run WHERE run_id = $1 AND status = 'running' "
+				"                  FOR UPDATE SKIP LOCKED)", 2, types, values, SPI_OK_UPDATE);
 	}
 	step_end();					/* frees the list with the SPI memory */
 }
@@ -405,7 +417,8 @@ delete_old_runs(void)
 
 	step_begin("rfm launcher: deleting old run history");
 	values[0] = CStringGetTextDatum(rfm_history_retention);
-	run_sql("DELETE FROM rfm.job_run WHERE status <> 'running' AND ended < now() - $1::interval",
+	run_sql("DELETE FROM rfm.job_run WHERE run_id IN (SELECT run_id FROM rfm.job_run "
+			"  WHERE status <> 'running' AND ended < now() - $1::interval FOR UPDATE SKIP LOCKED)",
 			1, types, values, SPI_OK_DELETE);
 	step_end();
 }
@@ -435,7 +448,8 @@ claim_due_runs(long *sleep_ms)
 	MemoryContext outer = CurrentMemoryContext;
 
 	step_begin("rfm launcher: looking for due jobs");
-	run_sql("UPDATE rfm.job SET next_run = rfm.next_run(schedule, now()) WHERE next_run IS NULL",
+	run_sql("UPDATE rfm.job SET next_run = rfm.next_run(schedule, now()) "
+			"WHERE job_id IN (SELECT job_id FROM rfm.job WHERE next_run IS NULL FOR UPDATE SKIP LOCKED)",
 			0, NULL, NULL, SPI_OK_UPDATE);
 	run_sql("SELECT count(*)::int4 FROM rfm.job_run WHERE status = 'running'", 0, NULL, NULL, SPI_OK_SELECT);
 	running = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -455,7 +469,7 @@ claim_due_runs(long *sleep_ms)
 				"    FROM rfm.job j"
 				"   WHERE j.active AND j.next_run <= now()"
 				"     AND NOT EXISTS (SELECT FROM rfm.job_run r WHERE r.model = j.model AND r.status = 'running')"
-				"   ORDER BY j.next_run, j.job_id LIMIT $1 FOR UPDATE OF j),"
+				"   ORDER BY j.next_run, j.job_id LIMIT $1 FOR UPDATE OF j SKIP LOCKED),"
 				" advanced AS ("
 				"  UPDATE rfm.job j SET next_run = CASE WHEN rfm.next_run(j.schedule, due.next_run) > now()"
 				"                                  THEN rfm.next_run(j.schedule, due.next_run)"
@@ -492,11 +506,14 @@ claim_due_runs(long *sleep_ms)
 
 	/*
 	 * Sleep until the next job that could start is due.  With every slot
-	 * taken, or only jobs of running models due, a finishing worker wakes us.
+	 * taken, or only jobs of running models due, a finishing worker wakes us;
+	 * and we look again within a minute whatever happens, so that no due job
+	 * waits long on a count of runs we cannot see end.
 	 */
-	*sleep_ms = MAX_SLEEP_MS;
+	*sleep_ms = FULL_SLEEP_MS;
 	if (rfm_scheduler_enabled && running < rfm_max_workers)
 	{
+		*sleep_ms = MAX_SLEEP_MS;
 		run_sql("SELECT (extract(epoch FROM min(j.next_run) - now()) * 1000)::float8"
 				"  FROM rfm.job j WHERE j.active"
 				"   AND NOT EXISTS (SELECT FROM rfm.job_run r WHERE r.model = j.model AND r.status = 'running')",
@@ -520,7 +537,8 @@ fail_run(int64 run_id, const char *message)
 	values[0] = Int64GetDatum(run_id);
 	values[1] = CStringGetTextDatum(message);
 	run_sql("UPDATE rfm.job_run SET status = 'failed', ended = now(), message = $2 "
-			"WHERE run_id = $1 AND status = 'running'", 2, types, values, SPI_OK_UPDATE);
+			"WHERE run_id IN (SELECT run_id FROM rfm.job_run WHERE run_id = $1 AND status = 'running' "
+			"                  FOR UPDATE SKIP LOCKED)", 2, types, values, SPI_OK_UPDATE);
 	step_end();
 }
 
@@ -602,6 +620,12 @@ rfm_launcher_main(Datum main_arg)
 
 	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("application_name", "rfm launcher", PGC_SUSET, PGC_S_OVERRIDE);
+	/*
+	 * Rows of rfm.job and rfm.job_run its owner may lock are skipped when
+	 * locked (SKIP LOCKED); a lock held anywhere else for longer than this is
+	 * an error, after which the launcher starts again.
+	 */
+	SetConfigOption("lock_timeout", "10s", PGC_SUSET, PGC_S_OVERRIDE);
 	ereport(LOG,
 			(errmsg("rfm launcher started in database \"%s\"", rfm_database)));
 

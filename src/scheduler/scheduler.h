@@ -52,6 +52,9 @@ extern void RfmSchedulerInit(void);
 extern PGDLLEXPORT void rfm_launcher_main(Datum main_arg);
 
 /* job.c */
+/* rfm.job_timeout: the longest a job worker's refresh may run, in ms (0: no limit) */
+extern int	rfm_job_timeout;
+
 extern void RfmStartJobWorker(int64 run_id, Oid role, const char *model,
 							  void **handle);
 extern PGDLLEXPORT void rfm_job_main(Datum main_arg);

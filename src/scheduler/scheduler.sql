@@ -5,9 +5,11 @@
  * The launcher and job workers (launcher.c, job.c) need rfm in
  * shared_preload_libraries; everything here works without it.
  *
- * Jobs run as the model's owner.  Both tables have row-level security: a
- * role sees and changes the rows of the roles it is a member of, and a job's
- * owner must be its model's owner, so no role can make a job run as another.
+ * Jobs run as the model's owner, never a superuser.  Both tables have
+ * row-level security: a role sees the rows of the roles it is a member of and
+ * writes, through a few columns, only its own (src/model/model_last.sql), and
+ * a job's owner must be its model's owner, so no role can make a job run as
+ * another, choose a run id or record a run of another's.
  */
 
 CREATE FUNCTION rfm.next_run(schedule text, after timestamptz DEFAULT now()) RETURNS timestamptz
@@ -118,9 +120,13 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed', HINT = 'To stop scheduled refreshes use rfm.unschedule(model).';
   END IF;
   PERFORM rfm.next_run(schedule, now());
-  IF NOT pg_has_role(m.owner, 'USAGE') THEN
-    RAISE EXCEPTION 'permission denied to schedule model "%"', model
-      USING ERRCODE = 'insufficient_privilege', HINT = format('Only its owner %s or a superuser can schedule it.', m.owner);
+  PERFORM rfm._check_owner(m, 'schedule');
+  -- the scheduler connects as the model's owner: never as a superuser, whose model's refresh (and the code
+  -- of whoever owns its source and its schema's objects) would run with every right
+  IF (SELECT rolsuper FROM pg_roles WHERE oid = m.owner) THEN
+    RAISE EXCEPTION 'model "%" is owned by superuser %, which the scheduler does not run as', model, m.owner
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Create the model as an ordinary role that may read the source and put triggers on it (docs/security.md), and schedule that one.';
   END IF;
   IF NOT EXISTS (SELECT FROM pg_class WHERE oid = m.source) THEN
     RAISE EXCEPTION 'the source table of model "%" was dropped', model
@@ -150,10 +156,7 @@ CREATE FUNCTION rfm.unschedule(model text) RETURNS boolean
 DECLARE
   m rfm.model := rfm._model(model);
 BEGIN
-  IF NOT pg_has_role(m.owner, 'USAGE') THEN
-    RAISE EXCEPTION 'permission denied to unschedule model "%"', model
-      USING ERRCODE = 'insufficient_privilege', HINT = format('Only its owner %s or a superuser can unschedule it.', m.owner);
-  END IF;
+  PERFORM rfm._check_owner(m, 'unschedule');
   DELETE FROM rfm.job j WHERE j.model = unschedule.model;
   RETURN FOUND;
 END $$;
@@ -200,6 +203,8 @@ DECLARE
   j rfm.job := rfm._job(job_id);
   r rfm.job_run;
 BEGIN
+  -- with the model's owner's rights only, as the scheduler runs it
+  PERFORM rfm._check_owner(rfm._model(j.model), 'run jobs of');
   INSERT INTO rfm.job_run (job_id, model, owner, pid) VALUES (j.job_id, j.model, j.owner, pg_backend_pid())
     RETURNING * INTO r;
   PERFORM rfm._execute_run(r.run_id);
@@ -207,7 +212,7 @@ BEGIN
   RETURN r;
 END $$;
 COMMENT ON FUNCTION rfm.run_job(bigint) IS
-  'Run a job now, in this session and transaction, with the caller''s rights; records and returns its job_run row (succeeded, or failed with the error)';
+  'Run a job now, in this session and transaction, as its model''s owner (only the owner may); records and returns its job_run row (succeeded, or failed with the error)';
 
 -- A launcher waiting for CREATE EXTENSION rfm starts at once.
 SELECT rfm._wake_scheduler();

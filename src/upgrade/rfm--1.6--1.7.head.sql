@@ -7,3 +7,6 @@
  * install's.
  */
 \echo Use "ALTER EXTENSION rfm UPDATE TO '1.7'" to load this file. \quit
+
+-- functions whose signature changed (CREATE OR REPLACE would add them beside the old ones)
+DROP FUNCTION rfm._capture(text, text, regclass, name, text, text, text, text[]);

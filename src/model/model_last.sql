@@ -1,0 +1,83 @@
+/*
+ * src/model/model_last.sql
+ * Who may write rfm's catalog tables, and how (docs/security.md): row security and grants of rfm.model,
+ * rfm.job, rfm.job_run and rfm.change_queue. Run last by a fresh install, and again, whole, at the end of
+ * every update script (after the functions its policies call are replaced): every statement is idempotent.
+ * Then every model's change capture is brought to the current one (a no-op where it is).
+ *
+ * PUBLIC may write only the columns a role needs for its own models, and row security checks every row
+ * written (rfm._check_model_row and rfm._check_model_update raise the errors rfm.create_model and
+ * rfm.alter_model would): a role cannot take another's name, point a model at a relation it may not read
+ * and trigger, choose invalid options, give a job or a run to another role, choose run ids, or lock rows it
+ * does not own. rfm.change_queue is written by rfm._capture_changes only.
+ */
+
+-- models: read by the members of the owner's role; written by the owner, through these columns only
+DROP POLICY IF EXISTS model_owner ON rfm.model;
+DROP POLICY IF EXISTS model_read ON rfm.model;
+DROP POLICY IF EXISTS model_insert ON rfm.model;
+DROP POLICY IF EXISTS model_update ON rfm.model;
+DROP POLICY IF EXISTS model_delete ON rfm.model;
+CREATE POLICY model_read ON rfm.model FOR SELECT USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+CREATE POLICY model_insert ON rfm.model FOR INSERT
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole
+              AND rfm._check_model_row(name, source, member_column, time_column, amount_column, options));
+CREATE POLICY model_update ON rfm.model FOR UPDATE USING (owner OPERATOR(pg_catalog.=) current_user::regrole)
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole AND rfm._check_model_update(name, options));
+-- (a model's row goes after its schema: rfm.drop_model)
+CREATE POLICY model_delete ON rfm.model FOR DELETE
+  USING (owner OPERATOR(pg_catalog.=) current_user::regrole AND pg_catalog.to_regnamespace('rfm_' || name) IS NULL);
+REVOKE INSERT, UPDATE, DELETE ON rfm.model FROM PUBLIC;
+GRANT INSERT (name, source, member_column, time_column, amount_column, options) ON rfm.model TO PUBLIC;
+GRANT UPDATE (options, needs_full, layout) ON rfm.model TO PUBLIC;
+GRANT DELETE ON rfm.model TO PUBLIC;
+
+-- jobs: one per model, owned by the model's owner, never a superuser (the scheduler connects as the owner)
+DROP POLICY IF EXISTS job_owner ON rfm.job;
+DROP POLICY IF EXISTS job_read ON rfm.job;
+DROP POLICY IF EXISTS job_insert ON rfm.job;
+DROP POLICY IF EXISTS job_update ON rfm.job;
+DROP POLICY IF EXISTS job_delete ON rfm.job;
+CREATE POLICY job_read ON rfm.job FOR SELECT USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+CREATE POLICY job_insert ON rfm.job FOR INSERT
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole
+              AND EXISTS (SELECT FROM rfm.model m WHERE m.name OPERATOR(pg_catalog.=) job.model AND m.owner OPERATOR(pg_catalog.=) job.owner));
+CREATE POLICY job_update ON rfm.job FOR UPDATE USING (owner OPERATOR(pg_catalog.=) current_user::regrole)
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole
+              AND EXISTS (SELECT FROM rfm.model m WHERE m.name OPERATOR(pg_catalog.=) job.model AND m.owner OPERATOR(pg_catalog.=) job.owner));
+CREATE POLICY job_delete ON rfm.job FOR DELETE USING (owner OPERATOR(pg_catalog.=) current_user::regrole);
+REVOKE INSERT, UPDATE, DELETE ON rfm.job FROM PUBLIC;
+GRANT INSERT (model, schedule, owner) ON rfm.job TO PUBLIC;
+GRANT UPDATE (schedule, owner, active, next_run) ON rfm.job TO PUBLIC;
+GRANT DELETE ON rfm.job TO PUBLIC;
+
+-- runs: a role records runs of its own jobs in its own session (rfm.run_job) and finishes its own runs (the
+-- job worker, connected as the owner); the launcher, a superuser, does the rest. No run id is chosen.
+DROP POLICY IF EXISTS job_run_owner ON rfm.job_run;
+DROP POLICY IF EXISTS job_run_read ON rfm.job_run;
+DROP POLICY IF EXISTS job_run_insert ON rfm.job_run;
+DROP POLICY IF EXISTS job_run_update ON rfm.job_run;
+CREATE POLICY job_run_read ON rfm.job_run FOR SELECT USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+CREATE POLICY job_run_insert ON rfm.job_run FOR INSERT
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole AND status OPERATOR(pg_catalog.=) 'running'
+              AND pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid()
+              AND EXISTS (SELECT FROM rfm.job j WHERE j.job_id OPERATOR(pg_catalog.=) job_run.job_id
+                             AND j.model OPERATOR(pg_catalog.=) job_run.model AND j.owner OPERATOR(pg_catalog.=) job_run.owner));
+CREATE POLICY job_run_update ON rfm.job_run FOR UPDATE USING (owner OPERATOR(pg_catalog.=) current_user::regrole)
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole);
+REVOKE INSERT, UPDATE, DELETE ON rfm.job_run FROM PUBLIC;
+GRANT INSERT (job_id, model, owner, pid) ON rfm.job_run TO PUBLIC;
+GRANT UPDATE (pid, started, status, ended, message, members, rebuilt, changed, elapsed) ON rfm.job_run TO PUBLIC;
+
+-- the change queue: the owner of a model reads and takes its rows (at a refresh)
+DROP POLICY IF EXISTS change_queue_owner ON rfm.change_queue;
+CREATE POLICY change_queue_owner ON rfm.change_queue
+  USING (model OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT m.name FROM rfm.model m
+                                                  WHERE m.owner OPERATOR(pg_catalog.=) current_user::regrole
+                                                    AND pg_catalog.has_table_privilege(m.source, 'SELECT'))));
+REVOKE ALL ON rfm.change_queue FROM PUBLIC;
+GRANT SELECT, DELETE ON rfm.change_queue TO PUBLIC;
+
+-- every model's change capture through rfm._capture_changes (models made before 1.7 had a trigger function
+-- of their owner's and a changes table in their schema)
+SELECT rfm._migrate_layout_3_to_4(m) FROM rfm.model m WHERE m.layout <= 3;
