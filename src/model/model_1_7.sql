@@ -27,3 +27,7 @@ COMMENT ON COLUMN rfm.change_queue.member_id IS 'A touched member''s id, as text
 COMMENT ON INDEX rfm.change_queue_model IS 'The changes of one model';
 ALTER TABLE rfm.change_queue ENABLE ROW LEVEL SECURITY;
 SELECT pg_catalog.pg_extension_config_dump('rfm.change_queue', '');
+
+-- the context of a refresh knows whether the lifetime value phase predicted (its phases no longer probe for
+-- each other's temporary tables)
+ALTER TYPE rfm._refresh ADD ATTRIBUTE clv_predicted boolean;

@@ -3,7 +3,8 @@
  * rfm.refresh: lifetime value.
  */
 
--- Lifetime value in rfm.refresh (option clv): the fits and every member's predictions (_rfm_clv).
+-- Lifetime value in rfm.refresh (option clv): the fits and every member's predictions (_rfm_clv; then
+-- ctx.clv_predicted is true).
 CREATE FUNCTION rfm._refresh_clv(INOUT ctx rfm._refresh)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -29,10 +30,11 @@ BEGIN
                     THEN rfm.clv(%1$s, $4, (btyd).x, (btyd).t_x, (btyd).t, coalesce((btyd).monetary, 0), $3, $5) END AS clv
           FROM _rfm_base WHERE last_day IS NOT NULL', CASE WHEN ctx.clv_pnbd THEN '$2' ELSE '$1' END)
         USING ctx.fit_b, ctx.fit_p, ctx.clv_h, ctx.fit_g, ctx.clv_d;
+      ctx.clv_predicted := true;
     EXCEPTION WHEN OTHERS THEN
       RAISE WARNING 'rfm.refresh(%): no lifetime value at %: %', ctx.name, ctx.as_of, SQLERRM
         USING HINT = 'The CLV columns stay NULL for this refresh; see docs/clv.md on fits that fail.';
-      ctx.fit_b := NULL; ctx.fit_p := NULL; ctx.fit_g := NULL;
+      ctx.fit_b := NULL; ctx.fit_p := NULL; ctx.fit_g := NULL; ctx.clv_predicted := false;
     END;
   END IF;
 END $$;

@@ -39,7 +39,7 @@ BEGIN
                    IS DISTINCT FROM
                    (n.frequency, n.monetary, n.r_score, n.f_score, n.m_score, n.segment, n.value_segment, n.napl, n.nes,
                     n.dciu, n.tier, n.p_alive, n.expected_purchases, n.clv, n.last_day, n.days, n.gap, n.since_prev, n.recheck))';
-  clv_sql := CASE WHEN to_regclass('pg_temp._rfm_clv') IS NULL THEN
+  clv_sql := CASE WHEN NOT coalesce(ctx.clv_predicted, false) THEN
                    'NULL::float8 AS p_alive, NULL::float8 AS expected_purchases, NULL::float8 AS clv'
                  ELSE 'c.p_alive, c.expected_purchases, c.clv' END;
   -- the new rows (labels and facts) of the members labelled here
@@ -57,7 +57,7 @@ BEGIN
     SELECT member_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, NULL, recheck
       FROM _rfm_base WHERE last_day IS NULL', clv_sql, score_sql,
-      CASE WHEN to_regclass('pg_temp._rfm_clv') IS NOT NULL THEN 'LEFT JOIN _rfm_clv c USING (member_id)' ELSE '' END);
+      CASE WHEN ctx.clv_predicted THEN 'LEFT JOIN _rfm_clv c USING (member_id)' ELSE '' END);
   old_rel := CASE WHEN ctx.relabel_some THEN '_rfm_old' ELSE format('%I.label_state', ctx.s) END;
   -- the rows of label_state that differ (members whose labels changed: entered, exited, or any label differs;
   -- whose facts changed; new rows, rows whose state is gone), with their old parts: the flow and label_totals

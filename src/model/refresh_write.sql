@@ -124,7 +124,7 @@ BEGIN
     EXECUTE format('INSERT INTO %I.label_state %s ORDER BY member_id', ctx.s, rows_sql) USING ctx.as_of;
     EXECUTE format('ALTER TABLE %I.label_state ADD CONSTRAINT label_state_pkey PRIMARY KEY (member_id)', ctx.s);
     PERFORM rfm._label_state_indexes(ctx.s, true);
-    IF to_regclass('pg_temp._rfm_rows') IS NOT NULL THEN
+    IF ctx.last_as_of IS NOT NULL THEN
       DROP TABLE _rfm_rows;
     END IF;
   ELSE

@@ -188,6 +188,34 @@ ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM rfm.job_run"),
 $node->safe_psql('postgres', "ALTER SYSTEM RESET rfm.history_retention; SELECT pg_reload_conf()");
 as_shop("SELECT rfm.schedule('good', '1 second')");
 
+# 4b. A role holding its own job's row locked (SELECT ... FOR UPDATE in an
+# open transaction) delays only that job: the launcher skips locked rows
+# (issue 21, F12; before, it waited on the lock with every other job overdue).
+as_shop("SELECT rfm.schedule('second', '1 second')");
+my $holder = $node->background_psql('postgres');
+$holder->query_safe("SET ROLE shop; BEGIN; SELECT job_id FROM rfm.job WHERE model = 'second' FOR UPDATE");
+my $good_runs = $node->safe_psql('postgres',
+	"SELECT count(*) FROM rfm.job_run WHERE model = 'good' AND status = 'succeeded'");
+ok( $node->poll_query_until('postgres',
+		"SELECT count(*) >= $good_runs + 3 FROM rfm.job_run WHERE model = 'good' AND status = 'succeeded'"),
+	'other jobs keep running while a role holds its own job row locked');
+$holder->query_safe("COMMIT");
+$holder->quit;
+as_shop("SELECT rfm.unschedule('second')");
+
+# rfm.job_timeout cancels a scheduled refresh that runs longer; the run is
+# recorded failed with the reason (a job worker has no statement_timeout).
+$node->safe_psql('postgres', "ALTER SYSTEM SET rfm.job_timeout = 1; SELECT pg_reload_conf()");
+ok( $node->poll_query_until('postgres',
+		"SELECT count(*) > 0 FROM rfm.job_run WHERE model = 'good' AND status = 'failed' "
+		  . "AND message = 'canceling statement due to statement timeout'"),
+	'rfm.job_timeout cancels a scheduled refresh and records it failed');
+$node->safe_psql('postgres', "ALTER SYSTEM RESET rfm.job_timeout; SELECT pg_reload_conf()");
+my $failed_at = $node->safe_psql('postgres', "SELECT max(run_id) FROM rfm.job_run");
+ok( $node->poll_query_until('postgres',
+		"SELECT count(*) > 0 FROM rfm.job_run WHERE model = 'good' AND status = 'succeeded' AND run_id > $failed_at"),
+	'after a reset the runs succeed again');
+
 # 5. DROP EXTENSION rfm stops scheduling at once, without a restart, and
 # without a crash loop; CREATE EXTENSION brings it back.
 $launcher = $node->safe_psql('postgres',

@@ -23,11 +23,14 @@ $old->safe_psql('postgres', q{
 SET client_min_messages = warning;
 CREATE EXTENSION rfm;
 CREATE ROLE shop LOGIN;
+CREATE ROLE app LOGIN;
+CREATE ROLE bi LOGIN;
 GRANT CREATE ON DATABASE postgres TO shop;
 CREATE TABLE orders (member_id int, ordered_at date, amount numeric);
 -- dated before today: the job refreshes as of current_date
 INSERT INTO orders SELECT i % 80, current_date - 400 + (i * 7) % 270, i % 97 + 1 FROM generate_series(1, 2000) i;
 GRANT SELECT, TRIGGER ON orders TO shop;
+GRANT INSERT ON orders TO app;
 -- rows of the user's own in the catalog tables rfm fills itself
 INSERT INTO rfm.tier_rule (policy, tier, rank, min_spend) VALUES ('vip', 'member', 1, 0), ('vip', 'vip', 2, 1500);
 INSERT INTO rfm.label (kind, code, locale, name) VALUES ('segment', 'champions', 'fr', 'Champions');
@@ -37,6 +40,11 @@ SELECT rfm.refresh('shop', current_date - 150);
 SELECT rfm.refresh('shop', current_date - 120);
 SELECT rfm.schedule('shop', '0 3 1 1 *');
 SELECT rfm.run_job(job_id) FROM rfm.job;
+GRANT USAGE ON SCHEMA rfm_shop TO bi;
+GRANT SELECT ON rfm_shop.labels TO bi;
+-- an order of the app's not yet refreshed: its member is queued, and stays queued through the dump
+SET ROLE app;
+INSERT INTO orders VALUES (77, current_date - 2, 5);
 });
 
 # what must survive, as one line per table
@@ -51,6 +59,7 @@ my %snapshot_sql = (
 	label_rows => 'SELECT count(*) || \'/\' || count(*) FILTER (WHERE NOT builtin) FROM rfm.label',
 	job => 'SELECT string_agg(concat_ws(\':\', job_id, model, schedule, owner, active), \',\') FROM rfm.job',
 	job_run => 'SELECT string_agg(concat_ws(\':\', run_id, status, members), \',\' ORDER BY run_id) FROM rfm.job_run',
+	change_queue => 'SELECT string_agg(model || \'/\' || member_id, \',\' ORDER BY member_id) FROM rfm.change_queue',
 	flow => 'SELECT count(*) FROM rfm_shop.flow',);
 my %before;
 $before{$_} = $old->safe_psql('postgres', $snapshot_sql{$_}) for keys %snapshot_sql;
@@ -63,7 +72,7 @@ my $new = PostgreSQL::Test::Cluster->new('dump_target');
 $new->init;
 $new->append_conf('postgresql.conf', $conf);
 $new->start;
-$new->safe_psql('postgres', 'CREATE ROLE shop LOGIN');
+$new->safe_psql('postgres', 'CREATE ROLE shop LOGIN; CREATE ROLE app LOGIN; CREATE ROLE bi LOGIN');
 $new->command_ok([ 'pg_restore', '--exit-on-error', '-d', $new->connstr('postgres'), $dump ], 'pg_restore into a new cluster');
 
 for my $what (sort keys %snapshot_sql)
@@ -79,10 +88,15 @@ sub as_shop
 	return $new->safe_psql('postgres', "SET ROLE shop; SET client_min_messages = warning; $sql");
 }
 
-# change capture and the incremental refresh work on the restored model
-$new->safe_psql('postgres', "INSERT INTO orders SELECT i, current_date - 1, 2000 FROM generate_series(1, 5) i");
-is(as_shop("SELECT rebuilt || '/' || members FROM rfm.refresh('shop', current_date)"), '5/80',
-	'the restored triggers captured the new orders: 5 members rebuilt');
+is($before{change_queue}, 'shop/77', 'a member was queued before the dump');
+
+# change capture and the incremental refresh work on the restored model: the app (which owns nothing and has
+# no right on the model) writes orders, the model's owner refreshes, the BI role reads the labels
+$new->safe_psql('postgres', "SET ROLE app; INSERT INTO orders SELECT i, current_date - 1, 2000 FROM generate_series(1, 5) i");
+is(as_shop("SELECT rebuilt || '/' || members FROM rfm.refresh('shop', current_date)"), '6/80',
+	'the restored triggers captured the new orders, and the queue kept the one before the dump: 6 members rebuilt');
+is($new->safe_psql('postgres', "SET ROLE bi; SELECT count(*) FROM rfm_shop.labels WHERE member_id IN (1, 77)"), '2',
+	'the BI role reads the labels, new members included');
 is(as_shop("SELECT count(*) FROM rfm_shop.labels WHERE tier = 'vip' AND member_id BETWEEN 1 AND 5"), '5',
 	'the restored tier policy of the user is used');
 
