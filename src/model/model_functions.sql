@@ -672,7 +672,6 @@ CREATE FUNCTION rfm._migrate_layout_3_to_4(m rfm.model) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   s text := 'rfm_' || m.name;
-  ev record := NULL;
 BEGIN
   IF to_regclass(format('%I.changes', s)) IS NOT NULL THEN
     EXECUTE format('INSERT INTO rfm.change_queue (model, member_id)
@@ -837,7 +836,6 @@ DECLARE
   m rfm.model := rfm._model(name);
   s text := 'rfm_' || name;
   typ text;
-  ev record;
   v record;
   t record;
   views jsonb := '[]';
@@ -854,14 +852,6 @@ BEGIN
   PERFORM rfm._check_relation(m.source, ARRAY[m.member_column, m.time_column, m.amount_column],
                               ARRAY['member', 'time', 'amount'], 'source');
   SELECT format_type(atttypid, atttypmod) INTO typ FROM pg_attribute WHERE attrelid = m.source AND attname = m.member_column;
-  ev := rfm._events(m.options);
-  IF ev.relation IS NOT NULL AND (SELECT format_type(atttypid, NULL) FROM pg_attribute
-                                   WHERE attrelid = ev.relation AND attname = ev.member_column)
-                                 <> (SELECT format_type(atttypid, NULL) FROM pg_attribute
-                                      WHERE attrelid = m.source AND attname = m.member_column) THEN
-    RAISE EXCEPTION 'the member columns of the source and of the events of model "%" differ in type', name
-      USING ERRCODE = 'datatype_mismatch', HINT = 'Give both the same type, then convert the model.';
-  END IF;
   -- the views over the model's tables, set aside as they are
   FOR v IN SELECT c.oid, c.relname, pg_get_viewdef(c.oid) AS def, c.reloptions, obj_description(c.oid, 'pg_class') AS comment,
                   (SELECT coalesce(jsonb_object_agg(a.attname, d.description), '{}') FROM pg_attribute a

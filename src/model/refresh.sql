@@ -141,7 +141,6 @@ BEGIN
     EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', ctx.ev_relation);
     PERFORM rfm._check_relation(ctx.ev_relation, ARRAY[ctx.ev_member_column, ctx.ev_event_column, ctx.ev_time_column],
                                 ARRAY['member', 'event', 'time'], 'events relation');
-    PERFORM rfm._check_member_type(ctx, ctx.ev_relation, ctx.ev_member_column);
     ctx.intent_ts := (ctx.as_of + 1)::timestamptz;
     ctx.dciu_hl := (rfm._option(ctx.m, 'dciu_half_life') #>> '{}')::interval;
     ctx.dciu_hz := (rfm._option(ctx.m, 'dciu_horizon') #>> '{}')::interval;
@@ -195,4 +194,4 @@ BEGIN
   END IF;
 END $$;
 COMMENT ON FUNCTION rfm._check_member_type(rfm._refresh, regclass, name) IS
-  'Internal: refuse a refresh whose source (or events) member column no longer has the type of the model''s member ids';
+  'Internal: refuse a refresh whose source''s member column no longer has the type of the model''s member ids';
