@@ -12,6 +12,9 @@ CREATE TABLE model_orders AS SELECT member_id, ordered_at, amount FROM cdnow_mas
 SELECT rfm.create_model('Bad Name', 'model_orders');
 SELECT rfm.create_model('cdnow', 'model_orders', options => '{"bins": 5, "colour": "red"}');
 SELECT rfm.create_model('cdnow', 'model_orders', options => '{"bins": 50}');
+-- interval options are interval strings: a bare number (which would be seconds) and a window under a day are refused
+SELECT rfm.create_model('cdnow', 'model_orders', options => '{"napl_window": 90}');
+SELECT rfm.create_model('cdnow', 'model_orders', options => '{"window": "1 hour"}');
 SELECT rfm.create_model('cdnow', 'model_orders', options => '{"scoring": "fixed"}');
 SELECT rfm.create_model('cdnow', 'model_orders', member_column => 'customer');
 SELECT rfm.create_model('cdnow', 'model_orders', amount_column => 'ordered_at');
@@ -123,6 +126,26 @@ SELECT segment, segment_name, members, share_of_members, round(revenue::numeric,
        round(avg_frequency, 4) AS avg_frequency, round(avg_monetary::numeric, 4) AS avg_monetary
   FROM rfm_cdnow.segment_summary ORDER BY members DESC LIMIT 3;
 SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY napl;
+-- the 8-segment value table: its rows in the source material's order, display names in the reader's locale (as
+-- rfm.label spells it, whatever the spelling set), members and revenue equal to a GROUP BY over the labels
+SET rfm.locale = 'zh_tw';
+SHOW rfm.locale;
+SELECT as_of, sort_order, value_segment, value_segment_name, members, share_of_members, revenue, share_of_revenue
+  FROM rfm_cdnow.value_segment_summary ORDER BY sort_order;
+SELECT (SELECT count(*) FROM (SELECT value_segment, members, revenue FROM rfm_cdnow.value_segment_summary WHERE members > 0
+                              EXCEPT ALL
+                              SELECT value_segment, count(*), round(sum(monetary::numeric), 2) FROM rfm_cdnow.labels GROUP BY 1) x) AS differ,
+       (SELECT count(*) FROM rfm_cdnow.labels) AS labelled,
+       sum(members) AS members, sum(share_of_members) AS shares
+  FROM rfm_cdnow.value_segment_summary;
+RESET rfm.locale;
+SELECT value_segment_name FROM rfm_cdnow.value_segment_summary WHERE sort_order = 1;
+-- a locale or a kind rfm.label does not know is an error listing those it knows
+SET rfm.locale = 'klingon';
+SELECT value_segment_name FROM rfm_cdnow.value_segment_summary WHERE sort_order = 1;
+RESET rfm.locale;
+SELECT rfm.label_name('segmnt', 'champions');
+SELECT rfm.label_name('segment', '(none)') AS unknown_code_is_its_own_name;
 SELECT dimension, from_label, to_label, members, share_of_from, round(revenue::numeric, 2) AS revenue
   FROM rfm_cdnow.flow WHERE dimension IN ('napl', 'value_segment') ORDER BY 1, 2, 3;
 -- the transitions recorded by every refresh of a model (or by its last one: last_only) equal rfm.migration
@@ -155,6 +178,8 @@ SELECT c.dimension, c.breaks, c.members_per_score
 SELECT * FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'nes');
 SELECT * FROM rfm.migration('cdnow', '1997-12-31', '1998-06-30', 'colour');
 SELECT * FROM rfm.migration('cdnow', '1998-06-30', '1997-12-31');
+-- after the last refresh nothing is known yet: an error, not the last refresh's labels again
+SELECT * FROM rfm.migration('cdnow', '1998-06-30', (SELECT max(as_of) + 1 FROM rfm_cdnow.refreshes));
 
 -- history: the labels reconstructed at every refresh date equal what that refresh produced
 SELECT (SELECT count(*) FROM produced) AS produced_rows,

@@ -71,6 +71,19 @@ SELECT member_id, round(p_alive::numeric, 3) AS p_alive, expected_purchases > 0 
   FROM rfm_free.labels WHERE member_id = 90001;
 SELECT (gamma_gamma).n AS repeaters_in_spend_fit, round((gamma_gamma).p::numeric, 2) AS p FROM rfm_free.refreshes;
 
+-- identical repeat buyers (each buys on the same two days): the BG/NBD likelihood has no maximum, the fit warns and
+-- does not converge; the model then publishes no lifetime value at all, and says why in labels and refreshes
+CREATE TABLE flat_orders AS
+  SELECT m AS member_id, d AS ordered_at, 10 + m AS amount
+    FROM generate_series(1, 20) m, (VALUES (date '1997-01-06'), (date '1997-02-03')) v(d);
+SELECT rfm.create_model('flat', 'flat_orders', options => '{"clv": true}');
+SELECT members FROM rfm.refresh('flat', '1997-09-30');
+SELECT count(*) AS members, count(p_alive) AS p_alive, count(expected_purchases) AS expected, count(clv) AS clv,
+       min(clv_status) AS clv_status
+  FROM rfm_flat.labels;
+SELECT (bgnbd).converged AS bgnbd_converged, clv_status FROM rfm_flat.refreshes;
+SELECT DISTINCT clv_status FROM rfm_clv.labels;
+
 SELECT rfm.drop_model('clv'), rfm.drop_model('clv_pnbd'), rfm.drop_model('noclv'), rfm.drop_model('one_timers'),
-       rfm.drop_model('free');
-DROP TABLE one_timers, free_orders;
+       rfm.drop_model('free'), rfm.drop_model('flat');
+DROP TABLE one_timers, free_orders, flat_orders;

@@ -32,11 +32,18 @@ INSERT INTO orders
     FROM generate_series(1, 40) m, generate_series(1, 1 + m % 4) k;
 CREATE INDEX ON orders (member_id);
 SET client_min_messages = warning;
+-- by an ordinary role, as the scheduler runs only models of ordinary roles
+CREATE ROLE rfm_np_owner LOGIN;
+GRANT CREATE ON DATABASE rfm_nopreload TO rfm_np_owner;
+GRANT SELECT, TRIGGER ON orders TO rfm_np_owner;
+SET ROLE rfm_np_owner;
 SELECT rfm.create_model('np', 'orders');
 SELECT members, rebuilt FROM rfm.refresh('np', '2024-04-30');
 SELECT count(*) AS labelled FROM rfm_np.labels;
 SELECT rfm.schedule('np', '0 3 * * *') AS np_job \gset
 SELECT status, members FROM rfm.run_job(:np_job);
 SELECT rfm.drop_model('np');
+RESET ROLE;
 \c :regress_db
 DROP DATABASE rfm_nopreload;
+DROP ROLE rfm_np_owner;

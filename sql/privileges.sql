@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 -- trigger function, the drop of a dropped model's capture triggers, and rfm._progress (it runs the internal
 -- rfm.report_progress, which PUBLIC may not, with a fixed prefix)
 SELECT p.oid::regprocedure AS security_definer, p.proconfig FROM pg_proc p
- WHERE p.pronamespace = 'rfm'::regnamespace AND p.prosecdef ORDER BY 1::text;
+ WHERE p.pronamespace = 'rfm'::regnamespace AND p.prosecdef ORDER BY 1::text COLLATE "C";
 -- SQL and PL/pgSQL functions pin their search_path, except those that must stay inlinable (a SET clause
 -- stops the planner from inlining a SQL function); those qualify every name
 SELECT p.oid::regprocedure AS no_search_path, l.lanname

@@ -29,11 +29,49 @@ void		_PG_init(void);
 /* rfm.locale: the locale of rfm.label_name (rows of rfm.label) */
 static char *rfm_locale = NULL;
 
-/* A locale is a short tag such as en or zh-TW. */
+/*
+ * A locale is a short tag such as en or zh-TW.  Common spellings are written
+ * the way rfm.label spells them (BCP 47): zh_TW, zh-tw and ZH-TW become
+ * zh-TW, EN becomes en (the language lower case, a two-letter region upper
+ * case, a four-letter script title case, '_' as '-').  Whether rfm.label has
+ * names in it is checked when names are read (rfm.label_name).
+ */
+static void
+normalize_locale(char *s)
+{
+	int			part = 0;
+	char	   *start = s;
+
+	for (char *p = s;; p++)
+	{
+		if (*p == '_')
+			*p = '-';
+		if (*p == '-' || *p == '\0')
+		{
+			size_t		n = p - start;
+
+			for (size_t i = 0; i < n; i++)
+			{
+				char		c = start[i];
+				bool		upper = part > 0 && (n == 2 || (n == 4 && i == 0));
+
+				if (upper && c >= 'a' && c <= 'z')
+					start[i] = c - 'a' + 'A';
+				else if (!upper && c >= 'A' && c <= 'Z')
+					start[i] = c - 'A' + 'a';
+			}
+			if (*p == '\0')
+				break;
+			part++;
+			start = p + 1;
+		}
+	}
+}
+
 static bool
 check_locale(char **newval, void **extra, GucSource source)
 {
-	const char *s = *newval;
+	char	   *s = *newval;
 	size_t		len = s ? strlen(s) : 0;
 
 	if (len == 0 || len > 35)
@@ -48,6 +86,7 @@ check_locale(char **newval, void **extra, GucSource source)
 			GUC_check_errdetail("rfm.locale must be a language tag such as en or zh-TW.");
 			return false;
 		}
+	normalize_locale(s);
 	return true;
 }
 

@@ -30,4 +30,12 @@ SELECT pg_catalog.pg_extension_config_dump('rfm.change_queue', '');
 
 -- the context of a refresh knows whether the lifetime value phase predicted (its phases no longer probe for
 -- each other's temporary tables)
-ALTER TYPE rfm._refresh ADD ATTRIBUTE clv_predicted boolean;
+ALTER TYPE rfm._refresh ADD ATTRIBUTE clv_predicted boolean, ADD ATTRIBUTE clv_status text;
+
+-- interval options are interval strings (a bare JSON number would be read as seconds), windows at least a day
+UPDATE rfm.model_option SET description =
+  'RFM window for frequency and monetary: an interval string of at least a day, such as "1 year" (not a bare number, which would be seconds); null = all history up to as_of'
+ WHERE name = 'window';
+UPDATE rfm.model_option SET description =
+  'NAPL window: an interval string of at least a day, such as "3 months" or "90 days" (not a bare number, which would be seconds)'
+ WHERE name = 'napl_window';

@@ -52,7 +52,8 @@ BEGIN
     BEGIN
       CASE k
         WHEN 'window', 'napl_window' THEN
-          IF (v #>> '{}')::interval <= interval '0' THEN RAISE EXCEPTION 'not positive'; END IF;
+          -- a bare number would be read as seconds: a window is a string of at least a day
+          IF jsonb_typeof(v) <> 'string' OR (v #>> '{}')::interval < interval '1 day' THEN RAISE EXCEPTION 'not a window'; END IF;
         WHEN 'bins' THEN
           IF (v #>> '{}')::int NOT BETWEEN 2 AND 10 THEN RAISE EXCEPTION 'out of range'; END IF;
         WHEN 'scoring' THEN
@@ -79,7 +80,7 @@ BEGIN
         WHEN 'tier_upgrade_gap' THEN
           IF NOT (v #>> '{}')::float8 >= 0 THEN RAISE EXCEPTION 'negative'; END IF;
         WHEN 'tier_risk_horizon' THEN
-          IF (v #>> '{}')::interval < interval '0' THEN RAISE EXCEPTION 'negative'; END IF;
+          IF jsonb_typeof(v) <> 'string' OR (v #>> '{}')::interval < interval '0' THEN RAISE EXCEPTION 'negative'; END IF;
         WHEN 'events' THEN
           IF jsonb_typeof(v) <> 'object' OR jsonb_typeof(v -> 'relation') <> 'string'
              OR EXISTS (SELECT 1 FROM jsonb_object_keys(v) ek
@@ -88,7 +89,7 @@ BEGIN
             RAISE EXCEPTION 'not an events object';
           END IF;
         WHEN 'dciu_half_life', 'dciu_horizon' THEN
-          IF (v #>> '{}')::interval <= interval '0' THEN RAISE EXCEPTION 'not positive'; END IF;
+          IF jsonb_typeof(v) <> 'string' OR (v #>> '{}')::interval <= interval '0' THEN RAISE EXCEPTION 'not positive'; END IF;
         WHEN 'dciu_cuts' THEN
           PERFORM rfm.dciu(0, ARRAY(SELECT jsonb_array_elements_text(v)::float8));
         WHEN 'dciu_weights' THEN
@@ -262,8 +263,9 @@ BEGIN
       revenue double precision, active_rate double precision, repurchase_rate double precision,
       churn_rate double precision, n_to_a_rate double precision, p_to_a_rate double precision,
       top20_revenue_share double precision, bgnbd rfm.bgnbd, pnbd rfm.pnbd, gamma_gamma rfm.gamma_gamma,
-      dciu_cuts double precision[], params jsonb, relabelled bigint);
+      dciu_cuts double precision[], params jsonb, relabelled bigint, clv_status text);
     COMMENT ON TABLE %1$I.refreshes IS 'One row per refresh of model %3$s';
+    COMMENT ON COLUMN %1$I.refreshes.clv_status IS 'Lifetime value at this refresh (option clv): ok, or why labels carry none (a fit that did not converge, or failed); NULL without the option';
     COMMENT ON COLUMN %1$I.refreshes.bgnbd IS 'The BG/NBD model fitted at this refresh (option clv, clv_model bgnbd): parameters, log-likelihood, members, iterations, gradient norm, converged';
     COMMENT ON COLUMN %1$I.refreshes.pnbd IS 'The Pareto/NBD model fitted at this refresh (option clv, clv_model pnbd)';
     COMMENT ON COLUMN %1$I.refreshes.gamma_gamma IS 'The Gamma-Gamma spend model fitted at this refresh (option clv)';
@@ -348,12 +350,6 @@ BEGIN
     COMMENT ON COLUMN %1$I.label_state.since_prev IS 'Net spend since the refresh before the last one (the revenue of the flow)';
     COMMENT ON COLUMN %1$I.label_state.recheck IS 'Day from which the member must be labelled again without new orders (next dated entry, next NES stage of a repeat buyer)';
     COMMENT ON COLUMN %1$I.label_state.since IS 'valid_from of the member''s open label_history row';
-    CREATE VIEW %1$I.labels AS
-      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
-             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv
-        FROM %1$I.label_state l, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
-       WHERE l.last_day IS NOT NULL;
-    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
     CREATE TABLE %1$I.hist (dim "char" NOT NULL, bucket double precision NOT NULL, n bigint NOT NULL, total numeric,
                             PRIMARY KEY (dim, bucket));
     COMMENT ON TABLE %1$I.hist IS 'Members per value at the last refresh (dim l: last purchase day - 2000-01-01, f: frequency; m: monetary and g: repeat buyers'' mean gap, by whole units, with the exact sum in total): the cut points, references and top-20 %% revenue are read from it';
@@ -385,9 +381,76 @@ BEGIN
       WITH NO DATA;
     COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
   $f$, s, model_name);
+  PERFORM rfm._labels_view(s, model_name);
+  PERFORM rfm._value_segment_summary(s, model_name);
 END $$;
 COMMENT ON FUNCTION rfm._label_state_objects(text, text) IS
   'Internal: create the objects of layout 3 over a model''s label_state: comments, the labels view, hist, label_totals, the summaries';
+
+-- The labels view of a model: label_state's members with a purchase by the last refresh, with its as_of and the
+-- status of its lifetime values (created, or replaced by the same columns plus any added at the end).
+CREATE FUNCTION rfm._labels_view(s text, model_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  -- (refreshes.clv_status came with rfm 1.7: a model made before gets it here)
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = format('%I.refreshes', s)::regclass AND attname = 'clv_status') THEN
+    EXECUTE format('ALTER TABLE %1$I.refreshes ADD COLUMN clv_status text;
+                    COMMENT ON COLUMN %1$I.refreshes.clv_status IS %2$L', s,
+                   'Lifetime value at this refresh (option clv): ok, or why labels carry none (a fit that did not converge, or failed); NULL without the option');
+  END IF;
+  EXECUTE format($f$
+    CREATE OR REPLACE VIEW %1$I.labels AS
+      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
+             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv,
+             r.clv_status
+        FROM %1$I.label_state l,
+             (SELECT max(as_of) AS as_of,
+                     (SELECT x.clv_status FROM %1$I.refreshes x ORDER BY x.as_of DESC, x.refresh_id DESC LIMIT 1) AS clv_status
+                FROM %1$I.refreshes) r
+       WHERE l.last_day IS NOT NULL;
+    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
+    COMMENT ON COLUMN %1$I.labels.clv_status IS 'Lifetime value at the last refresh (option clv): ok, or why p_alive, expected_purchases and clv are NULL (a fit that did not converge, or failed); NULL without the option';
+  $f$, s, model_name);
+END $$;
+COMMENT ON FUNCTION rfm._labels_view(text, text) IS 'Internal: create or replace a model''s labels view';
+
+-- The 8-segment value model's table (重要價值客戶 … 一般挽留客戶) of a model, as a plain view over label_totals: its
+-- rows in the order of the source material, whatever the codes sort like, every segment present (0 members too),
+-- display names looked up when read, in the reader's rfm.locale. Created unless it exists.
+CREATE FUNCTION rfm._value_segment_summary(s text, model_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF to_regclass(format('%I.value_segment_summary', s)) IS NOT NULL THEN
+    RETURN;
+  END IF;
+  EXECUTE format($f$
+    CREATE VIEW %1$I.value_segment_summary AS
+      SELECT r.as_of, v.sort_order, v.value_segment, rfm.label_name('value_segment', v.value_segment) AS value_segment_name,
+             coalesce(t.members, 0) AS members,
+             round(coalesce(t.members, 0) / nullif(sum(t.members) OVER (), 0), 4) AS share_of_members,
+             round(coalesce(t.revenue, 0), 2) AS revenue,
+             round(coalesce(t.revenue, 0) / nullif(sum(t.revenue) OVER (), 0), 4) AS share_of_revenue
+        FROM (VALUES (1, 'important_value'), (2, 'important_develop'), (3, 'important_retain'), (4, 'important_winback'),
+                     (5, 'general_value'), (6, 'general_develop'), (7, 'general_retain'), (8, 'general_winback'))
+               v(sort_order, value_segment)
+        LEFT JOIN (SELECT value_segment, sum(members)::bigint AS members, sum(sum_monetary) AS revenue
+                     FROM %1$I.label_totals GROUP BY value_segment) t USING (value_segment)
+        CROSS JOIN (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
+       WHERE r.as_of IS NOT NULL
+       ORDER BY v.sort_order;
+    COMMENT ON VIEW %1$I.value_segment_summary IS 'The 8-segment value model (重要/一般 × 價值/發展/保持/挽留) at the last refresh of model %2$s: members, revenue and their shares per value segment, in the order of the source material, names in the reader''s rfm.locale';
+    COMMENT ON COLUMN %1$I.value_segment_summary.as_of IS 'The day of the last refresh';
+    COMMENT ON COLUMN %1$I.value_segment_summary.sort_order IS '1 (important_value, 重要價值客戶) to 8 (general_winback, 一般挽留客戶): the order of the 8-segment table';
+    COMMENT ON COLUMN %1$I.value_segment_summary.value_segment IS 'Value segment code (rfm.value_segment)';
+    COMMENT ON COLUMN %1$I.value_segment_summary.value_segment_name IS 'Display name in the reader''s rfm.locale (rfm.label_name), looked up when read';
+    COMMENT ON COLUMN %1$I.value_segment_summary.members IS 'Members in the segment (0 when none)';
+    COMMENT ON COLUMN %1$I.value_segment_summary.share_of_members IS 'members / all labelled members, 4 decimals';
+    COMMENT ON COLUMN %1$I.value_segment_summary.revenue IS 'Sum of the members'' monetary value (their spend in the model''s window, all history without one), in the source''s units, to 2 decimals';
+    COMMENT ON COLUMN %1$I.value_segment_summary.share_of_revenue IS 'revenue / all members'' revenue, 4 decimals';
+  $f$, s, model_name);
+END $$;
+COMMENT ON FUNCTION rfm._value_segment_summary(text, text) IS
+  'Internal: create a model''s value_segment_summary view (the 8-segment value model table), unless it exists';
 
 -- The secondary indexes of a model's label_state, through which a refresh finds the members to relabel
 -- (last day, monetary, recheck day, spend since the previous refresh) and reads the values of a hist bucket
@@ -501,6 +564,9 @@ BEGIN
     PERFORM rfm._migrate_layout_2_to_3(s, m.name);
     UPDATE rfm.model SET needs_full = true WHERE name = m.name;
   END IF;
+  IF m.layout < 4 THEN
+    PERFORM rfm._migrate_layout_3_to_4(m);
+  END IF;
   -- whatever this created belongs to the model's owner, like the rest of its schema
   FOR o IN SELECT format('ALTER %s %s OWNER TO %s', CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END,
                          c.oid::regclass, m.owner)
@@ -508,9 +574,6 @@ BEGIN
             WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('r', 'm', 'v') AND c.relowner <> m.owner LOOP
     EXECUTE o;
   END LOOP;
-  IF m.layout < 4 THEN
-    PERFORM rfm._migrate_layout_3_to_4(m);
-  END IF;
   UPDATE rfm.model SET layout = 4 WHERE name = m.name;
 END $$;
 COMMENT ON FUNCTION rfm._upgrade_model(rfm.model) IS
@@ -663,12 +726,14 @@ CREATE FUNCTION rfm._capture_triggers(s text, events boolean) RETURNS text[]
 $$;
 COMMENT ON FUNCTION rfm._capture_triggers(text, boolean) IS 'Internal: the names of a model''s capture triggers';
 
--- Layout 3 (rfm 1.2 to 1.6) -> 4 (rfm 1.7): change capture through rfm._capture_changes and rfm.change_queue
--- instead of a trigger function of the model's owner (SECURITY DEFINER, which the owner could rewrite to run
--- as any writer of the source, and which cast the member column to a type the source's owner could change)
--- and s.changes. Run for every model by the update to 1.7 (as the superuser updating), and by
--- rfm._upgrade_model; the pending changes move to the queue.
-CREATE FUNCTION rfm._migrate_layout_3_to_4(m rfm.model) RETURNS void
+-- A model's change capture as rfm 1.7 makes it: rfm._capture_changes and rfm.change_queue instead of a trigger
+-- function of the model's owner (SECURITY DEFINER, which the owner could rewrite to run as any writer of the
+-- source, and which cast the member column to a type the source's owner could change) and s.changes, whose
+-- rows move to the queue. Run for every model by the update to 1.7, as the superuser updating (so that no
+-- owner's function fires for writers after it), from src/model/model_last.sql; a no-op where it is done.
+-- (Nothing here creates an object in the model's schema: inside an extension script it would become a member
+-- of the extension.)
+CREATE FUNCTION rfm._migrate_capture(m rfm.model) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   s text := 'rfm_' || m.name;
@@ -678,7 +743,7 @@ BEGIN
                     SELECT DISTINCT $1, member_id::text FROM %I.changes WHERE member_id IS NOT NULL', s) USING m.name;
     EXECUTE format('DROP TABLE %I.changes', s);
   END IF;
-  -- (the triggers are replaced where they still call the model's own function: by the update, as a superuser)
+  -- (the triggers are replaced where they still call the model's own function)
   IF EXISTS (SELECT FROM pg_class WHERE oid = m.source)
      AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = m.source AND tgname = s || '_ins'
                                               AND tgfoid = 'rfm._capture_changes()'::regprocedure) THEN
@@ -691,12 +756,22 @@ BEGIN
                          coalesce(m.options -> 'events' ->> 'member_column', 'member_id'), rfm._capture_triggers(s, true));
   END IF;
   EXECUTE format('DROP FUNCTION IF EXISTS %1$I.capture_changes(); DROP FUNCTION IF EXISTS %1$I.capture_events()', s);
-  IF m.layout = 3 THEN
-    UPDATE rfm.model SET layout = 4 WHERE name = m.name;
-  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._migrate_capture(rfm.model) IS
+  'Internal: bring a model''s change capture to rfm 1.7 (rfm._capture_changes and rfm.change_queue); run for every model by the update to 1.7';
+
+-- Layout 3 (rfm 1.2 to 1.6) -> 4 (rfm 1.7), run by rfm._upgrade_model at the model's next refresh, as its
+-- owner: the change capture of 1.7 (done by the update already), refreshes.clv_status and the labels view
+-- with it, the view value_segment_summary.
+CREATE FUNCTION rfm._migrate_layout_3_to_4(m rfm.model) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM rfm._migrate_capture(m);
+  PERFORM rfm._labels_view('rfm_' || m.name, m.name);
+  PERFORM rfm._value_segment_summary('rfm_' || m.name, m.name);
 END $$;
 COMMENT ON FUNCTION rfm._migrate_layout_3_to_4(rfm.model) IS
-  'Internal: bring a model''s change capture to rfm 1.7 (rfm._capture_changes and rfm.change_queue); run for every model by the update to 1.7';
+  'Internal: layout 3 (rfm 1.2 to 1.6) to 4 (rfm 1.7) of a model: change capture, clv_status, value_segment_summary; run by its next refresh';
 
 CREATE FUNCTION rfm.create_model(name text, source regclass, member_column name DEFAULT 'member_id',
                                  time_column name DEFAULT 'ordered_at', amount_column name DEFAULT 'amount',
@@ -1153,6 +1228,14 @@ CREATE FUNCTION rfm._value_range(col text, x_old double precision, x_new double 
 COMMENT ON FUNCTION rfm._value_range(text, double precision, double precision) IS
   'Internal: the condition on a label_state column of the members a moved threshold may have crossed';
 
+-- The refresh days of a model.
+CREATE FUNCTION rfm._refreshes_of(model_name text) RETURNS TABLE (as_of date)
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT as_of FROM %I.refreshes', 'rfm_' || model_name);
+END $$;
+COMMENT ON FUNCTION rfm._refreshes_of(text) IS 'Internal: the refresh days of a model';
+
 CREATE FUNCTION rfm.migration(name text, from_date date, to_date date, dimension text DEFAULT 'segment')
   RETURNS TABLE (from_label text, to_label text, members bigint, share_of_from numeric, revenue double precision)
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -1167,6 +1250,13 @@ BEGIN
   IF from_date IS NULL OR to_date IS NULL OR to_date <= from_date THEN
     RAISE EXCEPTION 'migration needs from_date < to_date (got % and %)', from_date, to_date
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Compare two refresh dates, the earlier first.';
+  END IF;
+  -- labels are known up to the last refresh: a later date would silently repeat it
+  IF to_date > (SELECT max(as_of) FROM rfm._refreshes_of(name)) THEN
+    RAISE EXCEPTION 'to_date % is after the last refresh of model "%" (%)', to_date, name,
+                    (SELECT max(as_of) FROM rfm._refreshes_of(name))
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Refresh the model as of that day first, or compare dates up to its last refresh.';
   END IF;
   RETURN QUERY EXECUTE format($q$
     SELECT coalesce(f.label, '(entered)'), coalesce(t.label, '(exited)'), count(*),

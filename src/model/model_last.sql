@@ -79,5 +79,6 @@ REVOKE ALL ON rfm.change_queue FROM PUBLIC;
 GRANT SELECT, DELETE ON rfm.change_queue TO PUBLIC;
 
 -- every model's change capture through rfm._capture_changes (models made before 1.7 had a trigger function
--- of their owner's and a changes table in their schema)
-SELECT rfm._migrate_layout_3_to_4(m) FROM rfm.model m WHERE m.layout <= 3;
+-- of their owner's and a changes table in their schema, which go); the rest of layout 4 comes with each
+-- model's next refresh, made by its owner
+SELECT rfm._migrate_capture(m) FROM rfm.model m WHERE m.layout <= 3;

@@ -89,7 +89,7 @@ BEGIN
     INSERT INTO %1$I.refreshes (as_of, full_rebuild, started, finished, members, rebuilt, changed, fallback_cycle,
                                 value_reference, revenue, active_rate, repurchase_rate, churn_rate, n_to_a_rate,
                                 p_to_a_rate, top20_revenue_share, dciu_cuts, bgnbd, pnbd, gamma_gamma, params,
-                                relabelled)
+                                relabelled, clv_status)
     SELECT $1, $2, $3, clock_timestamp(), $4, $5, $6, $7,
            jsonb_build_object('recency', $8, 'frequency', $9, 'monetary', $10),
            $11,
@@ -104,12 +104,12 @@ BEGIN
            coalesce(sum(members) FILTER (WHERE from_label = 'P' AND to_label = 'A'), 0)
              / nullif(sum(members) FILTER (WHERE from_label = 'P'), 0),
            ($12 / nullif($13, 0))::float8,
-           $14, $15, $16, $17, $18, $19
+           $14, $15, $16, $17, $18, $19, $20
       FROM _rfm_trans WHERE dimension = 'napl'
     RETURNING refresh_id$q$, ctx.s)
     INTO rid
     USING ctx.as_of, ctx.rebuild_all, ctx.started, ctx.members, ctx.rebuilt, ctx.changed, ctx.fallback, ctx.ref_r, ctx.ref_f, ctx.ref_m, ctx.revenue, ctx.top20,
-          ctx.sum_m, ctx.dciu_cuts, ctx.fit_b, ctx.fit_p, ctx.fit_g, ctx.params, ctx.relabelled;
+          ctx.sum_m, ctx.dciu_cuts, ctx.fit_b, ctx.fit_p, ctx.fit_g, ctx.params, ctx.relabelled, ctx.clv_status;
   EXECUTE format($q$
     INSERT INTO %1$I.cutpoints
     SELECT $1, d.dimension, d.breaks, array_agg(coalesce(x.n, 0) ORDER BY g.score)

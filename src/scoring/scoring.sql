@@ -96,13 +96,35 @@ COMMENT ON COLUMN rfm.label.code IS 'The code a label function returns, e.g. cha
 COMMENT ON COLUMN rfm.label.locale IS 'en, zh-TW, or a locale of your own (see the rfm.locale setting)';
 COMMENT ON COLUMN rfm.label.builtin IS 'Row installed by the extension (not dumped by pg_dump); user rows are false';
 
+-- An unknown kind or locale is an error listing the known ones (checked only when no name is found, so a name
+-- costs one lookup); an unknown code of a known kind, such as (none), is its own name.
+CREATE FUNCTION rfm._label_check(kind text, locale text) RETURNS text
+  LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM rfm.label l WHERE l.kind = _label_check.kind) THEN
+    RAISE EXCEPTION 'unknown label kind "%"', kind
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Kinds: ' || (SELECT string_agg(DISTINCT l.kind, ', ' ORDER BY l.kind) FROM rfm.label l) || '.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM rfm.label l WHERE l.locale = _label_check.locale) THEN
+    RAISE EXCEPTION 'no display names in locale "%"', locale
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'SET rfm.locale to one of: ' || (SELECT string_agg(DISTINCT l.locale, ', ' ORDER BY l.locale) FROM rfm.label l)
+                   || ' (or add names of your own to rfm.label).';
+  END IF;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION rfm._label_check(text, text) IS
+  'Internal: raise an error for a label kind or a locale that rfm.label does not know (else NULL)';
+
 CREATE FUNCTION rfm.label_name(kind text, code text) RETURNS text
   LANGUAGE sql STABLE STRICT PARALLEL SAFE
   RETURN coalesce(
     (SELECT l.name FROM rfm.label l WHERE l.kind = label_name.kind AND l.code = label_name.code
         AND l.locale = coalesce(current_setting('rfm.locale', true), 'en')),
+    rfm._label_check(label_name.kind, coalesce(current_setting('rfm.locale', true), 'en')),
     (SELECT l.name FROM rfm.label l WHERE l.kind = label_name.kind AND l.code = label_name.code
         AND l.locale = 'en'),
     label_name.code);
 COMMENT ON FUNCTION rfm.label_name(text, text) IS
-  'Display name of a label code in the locale of the rfm.locale setting (default en), falling back to en, then to the code';
+  'Display name of a label code in the locale of the rfm.locale setting (default en), falling back to en, then to the code; an unknown kind or locale is an error';
