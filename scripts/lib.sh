@@ -72,7 +72,8 @@ free_port() {
 }
 
 # Start a throwaway cluster in $WORK/pgdata with the binaries of $PG_CONFIG
-# (default Debian's $PG_MAJOR), rfm preloaded unless PRELOAD=0.
+# (default Debian's $PG_MAJOR), rfm preloaded unless PRELOAD=0, listening on
+# TCP only at LISTEN (e.g. 127.0.0.1; default none, the socket only).
 # Sets PGHOST (socket folder) and PGPORT for psql and pg_prove.
 start_cluster() {
   local bin
@@ -86,7 +87,7 @@ start_cluster() {
   runuser -u postgres -- "$bin/initdb" -D "$WORK/pgdata" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   cat >>"$WORK/pgdata/postgresql.conf" <<CONF
 port = $PGPORT
-listen_addresses = ''
+listen_addresses = '${LISTEN:-}'
 unix_socket_directories = '$PGHOST'
 max_worker_processes = 16
 CONF

@@ -186,10 +186,10 @@ SELECT (SELECT count(*) FROM produced) AS produced_rows,
        (SELECT count(*) FROM (
           SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes FROM produced p
           EXCEPT ALL
-          SELECT h.member_id, h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes
+          SELECT h.member_id, h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl::text, h.nes::text
             FROM (SELECT DISTINCT as_of FROM produced) a, rfm._labels_at('cdnow', a.as_of) h) x) AS only_produced,
        (SELECT count(*) FROM (
-          SELECT h.member_id, h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes
+          SELECT h.member_id, h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl::text, h.nes::text
             FROM (SELECT DISTINCT as_of FROM produced) a, rfm._labels_at('cdnow', a.as_of) h
           EXCEPT ALL
           SELECT member_id::text, r_score, f_score, m_score, segment, value_segment, napl, nes FROM produced p) x) AS only_history;

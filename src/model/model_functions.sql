@@ -331,6 +331,7 @@ BEGIN
   $f$, s, member_type, model_name, source);
   PERFORM rfm._label_state_objects(s, model_name);
   PERFORM rfm._label_state_indexes(s, true);
+  PERFORM rfm._bi_comments(s);
 END $$;
 COMMENT ON FUNCTION rfm._model_objects(text, text, text, regclass) IS
   'Internal: create the objects of a new model''s schema in the current layout (tables, label_state''s indexes, the labels view, the BI views)';
@@ -387,10 +388,25 @@ END $$;
 COMMENT ON FUNCTION rfm._label_state_objects(text, text) IS
   'Internal: create the objects of layout 3 over a model''s label_state: comments, the labels view, hist, label_totals, the summaries';
 
+-- The grants of a relation, other than its owner's own, as GRANT statements on target (NULL when none): kept when
+-- a view is made again.
+CREATE FUNCTION rfm._grants_sql(rel regclass, target text) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT string_agg(format('GRANT %s ON %s TO %s%s', x.privilege_type, target,
+                           CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END,
+                           CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), '; ')
+    FROM pg_class c, aclexplode(c.relacl) x
+   WHERE c.oid = rel AND x.grantee <> c.relowner
+$$;
+COMMENT ON FUNCTION rfm._grants_sql(regclass, text) IS
+  'Internal: the grants of a relation (but its owner''s) as GRANT statements on another name, to keep them when a view is made again';
+
 -- The labels view of a model: label_state's members with a purchase by the last refresh, with its as_of and the
 -- status of its lifetime values (created, or replaced by the same columns plus any added at the end).
 CREATE FUNCTION rfm._labels_view(s text, model_name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  grants text;
 BEGIN
   -- (refreshes.clv_status came with rfm 1.7: a model made before gets it here)
   IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = format('%I.refreshes', s)::regclass AND attname = 'clv_status') THEN
@@ -398,11 +414,19 @@ BEGIN
                     COMMENT ON COLUMN %1$I.refreshes.clv_status IS %2$L', s,
                    'Lifetime value at this refresh (option clv): ok, or why labels carry none (a fit that did not converge, or failed); NULL without the option');
   END IF;
+  -- napl and nes are text in the view (since 1.7), so that a BI tool's varchar parameter compares with them: a view
+  -- of an older model, whose were the enum types, is dropped and made again, its grants kept (a view of yours over
+  -- it makes that an error: drop it first, docs/upgrade.md)
+  IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(format('%I.labels', s)) AND attname = 'napl'
+                                          AND atttypid <> 'text'::regtype) THEN
+    grants := rfm._grants_sql(format('%I.labels', s)::regclass, format('%I.labels', s));
+    EXECUTE format('DROP VIEW %I.labels', s);
+  END IF;
   EXECUTE format($f$
     CREATE OR REPLACE VIEW %1$I.labels AS
       SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
-             l.m_score, l.segment, l.value_segment, l.napl, l.nes, l.dciu, l.tier, l.p_alive, l.expected_purchases, l.clv,
-             r.clv_status
+             l.m_score, l.segment, l.value_segment, l.napl::text AS napl, l.nes::text AS nes, l.dciu, l.tier, l.p_alive,
+             l.expected_purchases, l.clv, r.clv_status
         FROM %1$I.label_state l,
              (SELECT max(as_of) AS as_of,
                      (SELECT x.clv_status FROM %1$I.refreshes x ORDER BY x.as_of DESC, x.refresh_id DESC LIMIT 1) AS clv_status
@@ -411,8 +435,100 @@ BEGIN
     COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
     COMMENT ON COLUMN %1$I.labels.clv_status IS 'Lifetime value at the last refresh (option clv): ok, or why p_alive, expected_purchases and clv are NULL (a fit that did not converge, or failed); NULL without the option';
   $f$, s, model_name);
+  IF grants IS NOT NULL THEN
+    EXECUTE grants;
+  END IF;
 END $$;
 COMMENT ON FUNCTION rfm._labels_view(text, text) IS 'Internal: create or replace a model''s labels view';
+
+-- A COMMENT on every column of the objects BI tools read (the labels view, the summaries, flow, kpi, DCIU lift,
+-- the tier watch list), which Metabase, Superset or a JDBC DatabaseMetaData show as each column's description.
+-- Set on the objects that exist; run when a model is made and when its layout is brought to 4.
+CREATE FUNCTION rfm._bi_comments(s text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN
+    SELECT v.rel, v.col, v.note
+      FROM (VALUES
+        ('labels', 'member_id', 'Member id (the source''s member column)'),
+        ('labels', 'as_of', 'Day of the last refresh: the labels hold as of it'),
+        ('labels', 'recency', 'Days from the last purchase to as_of'),
+        ('labels', 'frequency', 'Purchase days in the window (all history without the option window)'),
+        ('labels', 'monetary', 'Net spend in the window (all history without the option window), in the source''s units'),
+        ('labels', 'r_score', 'Recency score, 1 (longest ago) to bins (most recent)'),
+        ('labels', 'f_score', 'Frequency score, 1 (fewest purchase days) to bins'),
+        ('labels', 'm_score', 'Monetary score, 1 (lowest spend) to bins'),
+        ('labels', 'segment', 'RFM segment code of the segment map (rfm.label_name(''segment'', code) for its name)'),
+        ('labels', 'value_segment', 'Value segment code of the 8-segment model (重要/一般 × 價值/發展/保持/挽留)'),
+        ('labels', 'napl', 'NAPL lifecycle stage: N new, A active, P potential (lapsing), L lost'),
+        ('labels', 'nes', 'NES stage against the member''s own purchase cycle: N new, E0 existing, S1, S2, S3 dormant'),
+        ('labels', 'dciu', 'DCIU purchase intent bucket from browsing (D, C, I, U; option events), text'),
+        ('labels', 'tier', 'Membership tier (option tier_policy)'),
+        ('labels', 'p_alive', 'Probability the member is still a customer (option clv; NULL when the fit did not converge)'),
+        ('labels', 'expected_purchases', 'Expected purchases over the option clv_horizon (option clv)'),
+        ('labels', 'clv', 'Lifetime value over the option clv_horizon, discounted, in the source''s units (option clv)'),
+        ('segment_summary', 'segment', 'RFM segment code'),
+        ('segment_summary', 'segment_name', 'Display name of the segment, in the rfm.locale of the refresh that filled the view'),
+        ('segment_summary', 'members', 'Members in the segment at the last refresh'),
+        ('segment_summary', 'share_of_members', 'members / all labelled members, 4 decimals'),
+        ('segment_summary', 'revenue', 'Sum of the members'' monetary value, in the source''s units'),
+        ('segment_summary', 'share_of_revenue', 'revenue / all members'' revenue'),
+        ('segment_summary', 'avg_recency', 'Mean days since the last purchase'),
+        ('segment_summary', 'avg_frequency', 'Mean purchase days'),
+        ('segment_summary', 'avg_monetary', 'Mean monetary value, in the source''s units'),
+        ('lifecycle_summary', 'napl', 'NAPL lifecycle stage'),
+        ('lifecycle_summary', 'nes', 'NES stage'),
+        ('lifecycle_summary', 'value_segment', 'Value segment code'),
+        ('lifecycle_summary', 'members', 'Members with these three labels at the last refresh'),
+        ('lifecycle_summary', 'revenue', 'Sum of their monetary value, in the source''s units'),
+        ('napl_dciu', 'napl', 'NAPL lifecycle stage'),
+        ('napl_dciu', 'dciu', 'DCIU purchase intent bucket (option events)'),
+        ('napl_dciu', 'members', 'Members with this NAPL stage and DCIU bucket at the last refresh'),
+        ('napl_dciu', 'share_of_napl', 'members / all members of the NAPL stage, 4 decimals'),
+        ('napl_dciu', 'revenue', 'Sum of their monetary value, in the source''s units'),
+        ('flow', 'dimension', 'The label moved on: segment, value_segment, napl, nes, tier or dciu'),
+        ('flow', 'from_label', 'Label at the previous refresh, or (entered) for a member new since'),
+        ('flow', 'to_label', 'Label at the last refresh, or (exited) for a member gone since'),
+        ('flow', 'members', 'Members who moved from from_label to to_label'),
+        ('flow', 'share_of_from', 'members / all members of from_label, 4 decimals'),
+        ('flow', 'revenue', 'Their net spend between the previous refresh and the last one, in the source''s units'),
+        ('kpi', 'refresh_id', 'The refresh (refreshes.refresh_id)'),
+        ('kpi', 'as_of', 'Day of the refresh'),
+        ('kpi', 'members', 'Members with a purchase by as_of'),
+        ('kpi', 'revenue', 'Sum of the members'' monetary value at this refresh (spend in the window, all history without one), in the source''s units'),
+        ('kpi', 'active_rate', 'Share of members in NAPL stage N or A'),
+        ('kpi', 'repurchase_rate', 'Share of members in NAPL stage A or P (bought more than once)'),
+        ('kpi', 'churn_rate', 'Share of the previous refresh''s N and A members now P, L or gone'),
+        ('kpi', 'n_to_a_rate', 'Share of the previous refresh''s new (N) members now active (A)'),
+        ('kpi', 'p_to_a_rate', 'Share of the previous refresh''s lapsing (P) members active again (A)'),
+        ('kpi', 'top20_revenue_share', 'Share of revenue of the top 20 % of members by monetary value'),
+        ('dciu_lift', 'bucket', 'DCIU bucket (D, C, I, U)'),
+        ('dciu_lift', 'members', 'Members in the bucket at the previous refresh'),
+        ('dciu_lift', 'share_of_members', 'members / all members'),
+        ('dciu_lift', 'buyers', 'Of them, members who bought by the last refresh'),
+        ('dciu_lift', 'share_of_buyers', 'buyers / all buyers'),
+        ('dciu_lift', 'revenue', 'Their spend by the last refresh, in the source''s units'),
+        ('dciu_lift', 'share_of_revenue', 'revenue / all revenue'),
+        ('dciu_lift', 'purchase_rate', 'buyers / members'),
+        ('dciu_lift', 'lift', 'purchase_rate / the purchase rate of all members'),
+        ('tier_watch', 'member_id', 'Member id'),
+        ('tier_watch', 'watch', 'at_risk (may lose the tier at a review soon) or near_upgrade (close to the next tier)'),
+        ('tier_watch', 'tier', 'Current tier'),
+        ('tier_watch', 'since', 'Day the member reached the tier'),
+        ('tier_watch', 'next_review', 'Day of the next tier review'),
+        ('tier_watch', 'qualifying_spend', 'Spend counted for the tier so far, in the source''s units'),
+        ('tier_watch', 'spend_to_keep', 'Spend still needed by the review to keep the tier'),
+        ('tier_watch', 'next_tier', 'The next tier up'),
+        ('tier_watch', 'spend_to_upgrade', 'Spend still needed to reach the next tier')) v(rel, col, note)
+     WHERE EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', s, v.rel))
+                      AND a.attname = v.col AND NOT a.attisdropped) LOOP
+    EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', s, c.rel, c.col, c.note);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION rfm._bi_comments(text) IS
+  'Internal: comment every column of a model''s BI objects (labels, summaries, flow, kpi, dciu_lift, tier_watch)';
 
 -- The 8-segment value model's table (重要價值客戶 … 一般挽留客戶) of a model, as a plain view over label_totals: its
 -- rows in the order of the source material, whatever the codes sort like, every segment present (0 members too),
@@ -769,6 +885,7 @@ BEGIN
   PERFORM rfm._migrate_capture(m);
   PERFORM rfm._labels_view('rfm_' || m.name, m.name);
   PERFORM rfm._value_segment_summary('rfm_' || m.name, m.name);
+  PERFORM rfm._bi_comments('rfm_' || m.name);
 END $$;
 COMMENT ON FUNCTION rfm._migrate_layout_3_to_4(rfm.model) IS
   'Internal: layout 3 (rfm 1.2 to 1.6) to 4 (rfm 1.7) of a model: change capture, clv_status, value_segment_summary; run by its next refresh';
@@ -932,8 +1049,7 @@ BEGIN
                   (SELECT coalesce(jsonb_object_agg(a.attname, d.description), '{}') FROM pg_attribute a
                      JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
                     WHERE a.attrelid = c.oid) AS column_comments,
-                  (SELECT coalesce(jsonb_agg(jsonb_build_array(x.grantee, x.privilege_type, x.is_grantable)), '[]')
-                     FROM aclexplode(c.relacl) x WHERE x.grantee <> c.relowner) AS grants
+                  rfm._grants_sql(c.oid, format('%I.%I', s, c.relname)) AS grants
              FROM pg_class c WHERE c.relnamespace = s::regnamespace AND c.relkind = 'v' ORDER BY c.oid LOOP
     views := views || jsonb_build_array(to_jsonb(v));
   END LOOP;
@@ -953,10 +1069,7 @@ BEGIN
     EXECUTE format('COMMENT ON VIEW %I.%I IS %L', s, v.x ->> 'relname', v.x ->> 'comment');
     EXECUTE coalesce((SELECT string_agg(format('COMMENT ON COLUMN %I.%I.%I IS %L', s, v.x ->> 'relname', c.key, c.value), '; ')
                         FROM jsonb_each_text(v.x -> 'column_comments') c), 'SELECT');
-    EXECUTE coalesce((SELECT string_agg(format('GRANT %s ON %I.%I TO %s%s', g ->> 1, s, v.x ->> 'relname',
-                                               CASE WHEN (g ->> 0)::oid = 0 THEN 'PUBLIC' ELSE (g ->> 0)::oid::regrole::text END,
-                                               CASE WHEN (g ->> 2)::boolean THEN ' WITH GRANT OPTION' ELSE '' END), '; ')
-                        FROM jsonb_array_elements(v.x -> 'grants') g), 'SELECT');
+    EXECUTE coalesce(v.x ->> 'grants', 'SELECT');
   END LOOP;
   UPDATE rfm.model SET needs_full = true WHERE rfm.model.name = alter_member_type.name;
   RETURN typ;
