@@ -138,6 +138,16 @@ SELECT (SELECT count(*) FROM (SELECT value_segment, members, revenue FROM rfm_cd
        (SELECT count(*) FROM rfm_cdnow.labels) AS labelled,
        sum(members) AS members, sum(share_of_members) AS shares
   FROM rfm_cdnow.value_segment_summary;
+-- chart-ready: the NAPL flow into the last refresh for a Sankey chart (dates, names in the reader's locale, node
+-- names that differ by side), and members per NAPL stage at every refresh (the last equal to label_totals)
+SELECT from_date, to_date, from_name, to_name, source_node, target_node, members, revenue
+  FROM rfm_cdnow.flow_sankey WHERE dimension = 'napl' AND to_date = '1998-06-30' ORDER BY from_label, to_label;
+SELECT as_of, label, label_name, members FROM rfm_cdnow.label_counts
+ WHERE dimension = 'napl' AND as_of >= '1998-05-31' ORDER BY as_of, label;
+SELECT count(*) AS differ
+  FROM (SELECT label, members FROM rfm_cdnow.label_counts WHERE dimension = 'napl' AND as_of = '1998-06-30'
+        EXCEPT ALL
+        SELECT napl::text, sum(members)::bigint FROM rfm_cdnow.label_totals GROUP BY napl) x;
 RESET rfm.locale;
 SELECT value_segment_name FROM rfm_cdnow.value_segment_summary WHERE sort_order = 1;
 -- a locale or a kind rfm.label does not know is an error listing those it knows

@@ -39,3 +39,14 @@ UPDATE rfm.model_option SET description =
 UPDATE rfm.model_option SET description =
   'NAPL window: an interval string of at least a day, such as "3 months" or "90 days" (not a bare number, which would be seconds)'
  WHERE name = 'napl_window';
+
+-- display names of the flow's (entered), (exited) and (none), for the chart views
+INSERT INTO rfm.label (kind, code, locale, name, description) VALUES
+  ('flow', '(entered)', 'en', 'Entered', 'A member new since the previous refresh'),
+  ('flow', '(exited)', 'en', 'Exited', 'A member gone since the previous refresh (no purchase history left)'),
+  ('flow', '(none)', 'en', 'None', 'A member without a label of this kind'),
+  ('flow', '(entered)', 'zh-TW', '新加入', '上次更新後新加入的會員'),
+  ('flow', '(exited)', 'zh-TW', '已離開', '上次更新後離開的會員（已無購買紀錄）'),
+  ('flow', '(none)', 'zh-TW', '無', '此類別沒有標籤的會員');
+COMMENT ON COLUMN rfm.label.kind IS
+  'segment, value_segment, napl, nes, dciu, or flow (the (entered), (exited) and (none) of flows), or a kind of your own';

@@ -331,6 +331,7 @@ BEGIN
   $f$, s, member_type, model_name, source);
   PERFORM rfm._label_state_objects(s, model_name);
   PERFORM rfm._label_state_indexes(s, true);
+  PERFORM rfm._chart_views(s, model_name);
   PERFORM rfm._bi_comments(s);
 END $$;
 COMMENT ON FUNCTION rfm._model_objects(text, text, text, regclass) IS
@@ -529,6 +530,68 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm._bi_comments(text) IS
   'Internal: comment every column of a model''s BI objects (labels, summaries, flow, kpi, dciu_lift, tier_watch)';
+
+-- A label's display name in the reader's locale for the chart views: the label kinds of rfm.label, (entered),
+-- (exited) and (none) as kind flow, a tier (a name of the tier policy's own) as it is.
+CREATE FUNCTION rfm._chart_name(dimension text, label text) RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN label IN ('(entered)', '(exited)', '(none)') THEN rfm.label_name('flow', label)
+              WHEN dimension IN ('segment', 'value_segment', 'napl', 'nes', 'dciu') THEN rfm.label_name(dimension, label)
+              ELSE label END
+$$;
+COMMENT ON FUNCTION rfm._chart_name(text, text) IS
+  'Internal: display name of a label of the chart views (flow kinds and tiers included), in the reader''s rfm.locale';
+
+-- The chart-ready views of a model, over its transitions (every refresh's, from the one before): label_counts
+-- (members per label per refresh, each dimension) and flow_sankey (the moves between two refreshes with their
+-- dates, display names read in the reader's locale, and node names that differ by side, as Sankey charts need).
+-- Created unless they exist.
+CREATE FUNCTION rfm._chart_views(s text, model_name text) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF to_regclass(format('%I.label_counts', s)) IS NULL THEN
+    EXECUTE format($f$
+      CREATE VIEW %1$I.label_counts AS
+        SELECT r.as_of, t.dimension, t.to_label AS label, rfm._chart_name(t.dimension, t.to_label) AS label_name,
+               sum(t.members)::bigint AS members
+          FROM %1$I.transitions t JOIN %1$I.refreshes r USING (refresh_id)
+         WHERE t.to_label <> '(exited)'
+         GROUP BY r.as_of, t.dimension, t.to_label;
+      COMMENT ON VIEW %1$I.label_counts IS 'Members per label at every refresh, per dimension (model %2$s): members per stage over time';
+      COMMENT ON COLUMN %1$I.label_counts.as_of IS 'Day of the refresh';
+      COMMENT ON COLUMN %1$I.label_counts.dimension IS 'segment, value_segment, napl, nes, tier or dciu';
+      COMMENT ON COLUMN %1$I.label_counts.label IS 'Label code ((none) for a member without one)';
+      COMMENT ON COLUMN %1$I.label_counts.label_name IS 'Display name in the reader''s rfm.locale, looked up when read';
+      COMMENT ON COLUMN %1$I.label_counts.members IS 'Members with the label at the refresh';
+    $f$, s, model_name);
+  END IF;
+  IF to_regclass(format('%I.flow_sankey', s)) IS NULL THEN
+    EXECUTE format($f$
+      CREATE VIEW %1$I.flow_sankey AS
+        SELECT p.as_of AS from_date, r.as_of AS to_date, t.dimension, t.from_label, t.to_label,
+               rfm._chart_name(t.dimension, t.from_label) AS from_name, rfm._chart_name(t.dimension, t.to_label) AS to_name,
+               rfm._chart_name(t.dimension, t.from_label) || ' · ' || coalesce(p.as_of::text, '') AS source_node,
+               rfm._chart_name(t.dimension, t.to_label) || ' · ' || r.as_of::text AS target_node,
+               t.members, round(t.revenue::numeric, 2) AS revenue
+          FROM %1$I.transitions t JOIN %1$I.refreshes r USING (refresh_id)
+          LEFT JOIN LATERAL (SELECT max(x.as_of) AS as_of FROM %1$I.refreshes x WHERE x.as_of < r.as_of) p ON true;
+      COMMENT ON VIEW %1$I.flow_sankey IS 'Members moving between labels from each refresh to the next, per dimension, ready for a Sankey chart (model %2$s): dates, display names in the reader''s locale, node names that differ by side';
+      COMMENT ON COLUMN %1$I.flow_sankey.from_date IS 'Day of the refresh before (NULL for the first refresh, whose members all entered)';
+      COMMENT ON COLUMN %1$I.flow_sankey.to_date IS 'Day of the refresh';
+      COMMENT ON COLUMN %1$I.flow_sankey.dimension IS 'segment, value_segment, napl, nes, tier or dciu';
+      COMMENT ON COLUMN %1$I.flow_sankey.from_label IS 'Label code at from_date, or (entered)';
+      COMMENT ON COLUMN %1$I.flow_sankey.to_label IS 'Label code at to_date, or (exited)';
+      COMMENT ON COLUMN %1$I.flow_sankey.from_name IS 'Display name of from_label in the reader''s rfm.locale';
+      COMMENT ON COLUMN %1$I.flow_sankey.to_name IS 'Display name of to_label in the reader''s rfm.locale';
+      COMMENT ON COLUMN %1$I.flow_sankey.source_node IS 'from_name and from_date: a node of the left side of a Sankey chart';
+      COMMENT ON COLUMN %1$I.flow_sankey.target_node IS 'to_name and to_date: a node of the right side (never equal to a left one)';
+      COMMENT ON COLUMN %1$I.flow_sankey.members IS 'Members who moved';
+      COMMENT ON COLUMN %1$I.flow_sankey.revenue IS 'Their net spend between the two refreshes, in the source''s units, 2 decimals';
+    $f$, s, model_name);
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._chart_views(text, text) IS
+  'Internal: create a model''s chart views label_counts and flow_sankey, unless they exist';
 
 -- The 8-segment value model's table (重要價值客戶 … 一般挽留客戶) of a model, as a plain view over label_totals: its
 -- rows in the order of the source material, whatever the codes sort like, every segment present (0 members too),
@@ -885,6 +948,7 @@ BEGIN
   PERFORM rfm._migrate_capture(m);
   PERFORM rfm._labels_view('rfm_' || m.name, m.name);
   PERFORM rfm._value_segment_summary('rfm_' || m.name, m.name);
+  PERFORM rfm._chart_views('rfm_' || m.name, m.name);
   PERFORM rfm._bi_comments('rfm_' || m.name);
 END $$;
 COMMENT ON FUNCTION rfm._migrate_layout_3_to_4(rfm.model) IS
