@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 -- trigger function, the drop of a dropped model's capture triggers, and rfm._progress (it runs the internal
 -- rfm.report_progress, which PUBLIC may not, with a fixed prefix)
 SELECT p.oid::regprocedure AS security_definer, p.proconfig FROM pg_proc p
- WHERE p.pronamespace = 'rfm'::regnamespace AND p.prosecdef ORDER BY 1::text COLLATE "C";
+ WHERE p.pronamespace = 'rfm'::regnamespace AND p.prosecdef ORDER BY p.oid::regprocedure::text COLLATE "C";
 -- SQL and PL/pgSQL functions pin their search_path, except those that must stay inlinable (a SET clause
 -- stops the planner from inlining a SQL function); those qualify every name
 SELECT p.oid::regprocedure AS no_search_path, l.lanname
@@ -25,7 +25,7 @@ SELECT c.oid::regclass AS public_table, c.relrowsecurity AS row_security,
 SELECT c.oid::regclass AS public_table, a.privilege_type, string_agg(att.attname, ', ' ORDER BY att.attnum) AS columns
   FROM pg_class c JOIN pg_attribute att ON att.attrelid = c.oid, aclexplode(att.attacl) a
  WHERE c.relnamespace = 'rfm'::regnamespace AND a.grantee = 0
- GROUP BY 1, 2 ORDER BY 1::text, 2;
+ GROUP BY 1, 2 ORDER BY c.oid::regclass::text COLLATE "C", a.privilege_type;
 SELECT count(*) AS writable_by_public_without_rls FROM pg_class c
  WHERE c.relnamespace = 'rfm'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity
    AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = 0 AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'));

@@ -104,9 +104,11 @@ SET ROLE rfm_sched_owner;
 SELECT rfm.create_model('sched', 'sched_orders');
 SELECT rfm.schedule('sched', '0 2 * * *') AS job_id \gset
 SELECT job_id = :job_id AS same_job, model, schedule, owner, active, next_run FROM rfm.job;
--- scheduling again replaces the schedule of the same job
-SELECT rfm.schedule('sched', '@hourly') = :job_id AS same_job;
-SELECT model, schedule FROM rfm.job;
+-- scheduling again replaces the schedule of the same job; refresh_day yesterday refreshes as of the day before
+-- the run (a run at 02:00 then labels a whole day)
+SELECT rfm.schedule('sched', '@hourly', refresh_day => 'yesterday') = :job_id AS same_job;
+SELECT model, schedule, refresh_day FROM rfm.job;
+SELECT rfm.schedule('sched', '@hourly', refresh_day => 'tomorrow');
 SELECT rfm.schedule('sched', '0 2 * *');
 SELECT rfm.schedule('sched', NULL);
 SELECT rfm.schedule('nope', '@daily');
@@ -119,6 +121,7 @@ SELECT status, model, owner, pid = pg_backend_pid() AS this_session, ended >= st
        message, members, rebuilt, changed, elapsed IS NOT NULL AS has_elapsed
   FROM rfm.run_job(:job_id);
 SELECT count(*) AS labels FROM rfm_sched.labels;
+SELECT as_of = current_date - 1 AS as_of_yesterday FROM rfm_sched.refreshes;
 SELECT job_id = :job_id AS same_job, status, members FROM rfm.job_run ORDER BY run_id;
 SELECT status FROM rfm.run_job(12345);
 RESET ROLE;

@@ -12,6 +12,13 @@
  * does not own. rfm.change_queue is written by rfm._capture_changes only.
  */
 
+-- a job refreshes as of the day of its run or, since 1.7, the day before (a run early in the morning then labels a
+-- whole day); here, since rfm.job is made after the version parts of a fresh install
+ALTER TABLE rfm.job ADD COLUMN IF NOT EXISTS refresh_day text NOT NULL DEFAULT 'today'
+  CONSTRAINT job_refresh_day_check CHECK (refresh_day IN ('today', 'yesterday'));
+COMMENT ON COLUMN rfm.job.refresh_day IS
+  'today: each run refreshes as of the day it runs (current_date); yesterday: as of the day before (rfm.schedule(model, schedule, refresh_day))';
+
 -- models: read by the members of the owner's role; written by the owner, through these columns only
 DROP POLICY IF EXISTS model_owner ON rfm.model;
 DROP POLICY IF EXISTS model_read ON rfm.model;
@@ -47,8 +54,8 @@ CREATE POLICY job_update ON rfm.job FOR UPDATE USING (owner OPERATOR(pg_catalog.
               AND EXISTS (SELECT FROM rfm.model m WHERE m.name OPERATOR(pg_catalog.=) job.model AND m.owner OPERATOR(pg_catalog.=) job.owner));
 CREATE POLICY job_delete ON rfm.job FOR DELETE USING (owner OPERATOR(pg_catalog.=) current_user::regrole);
 REVOKE INSERT, UPDATE, DELETE ON rfm.job FROM PUBLIC;
-GRANT INSERT (model, schedule, owner) ON rfm.job TO PUBLIC;
-GRANT UPDATE (schedule, owner, active, next_run) ON rfm.job TO PUBLIC;
+GRANT INSERT (model, schedule, owner, refresh_day) ON rfm.job TO PUBLIC;
+GRANT UPDATE (schedule, owner, active, next_run, refresh_day) ON rfm.job TO PUBLIC;
 GRANT DELETE ON rfm.job TO PUBLIC;
 
 -- runs: a role records runs of its own jobs in its own session (rfm.run_job) and finishes its own runs (the

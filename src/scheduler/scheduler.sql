@@ -109,12 +109,17 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm._job(bigint) IS 'Internal: the job row of an id, or an error listing the jobs';
 
-CREATE FUNCTION rfm.schedule(model text, schedule text) RETURNS bigint
+CREATE FUNCTION rfm.schedule(model text, schedule text, refresh_day text DEFAULT 'today') RETURNS bigint
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   m rfm.model := rfm._model(model);
   id bigint;
 BEGIN
+  IF refresh_day IS NULL OR refresh_day NOT IN ('today', 'yesterday') THEN
+    RAISE EXCEPTION 'refresh_day must be today or yesterday, not %', coalesce(quote_literal(refresh_day), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'yesterday refreshes as of the day before the run: a run at 02:00 then labels a whole day, not one that has barely begun.';
+  END IF;
   IF schedule IS NULL THEN
     RAISE EXCEPTION 'schedule must not be NULL'
       USING ERRCODE = 'null_value_not_allowed', HINT = 'To stop scheduled refreshes use rfm.unschedule(model).';
@@ -142,14 +147,15 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             HINT = format('The scheduler connects as the model''s owner: ALTER ROLE %s LOGIN, or refresh the model with rfm.refresh from your own job runner.', m.owner);
   END IF;
-  INSERT INTO rfm.job AS j (model, schedule, owner) VALUES (model, schedule, m.owner)
+  INSERT INTO rfm.job AS j (model, schedule, owner, refresh_day) VALUES (model, schedule, m.owner, refresh_day)
     ON CONFLICT ON CONSTRAINT job_model_key
-    DO UPDATE SET schedule = excluded.schedule, owner = excluded.owner, active = true, next_run = NULL
+    DO UPDATE SET schedule = excluded.schedule, owner = excluded.owner, refresh_day = excluded.refresh_day,
+                  active = true, next_run = NULL
     RETURNING j.job_id INTO id;
   RETURN id;
 END $$;
-COMMENT ON FUNCTION rfm.schedule(text, text) IS
-  'Refresh a model on a schedule (cron expression, @daily etc., or interval), as the model''s owner; replaces its previous schedule; returns the job id';
+COMMENT ON FUNCTION rfm.schedule(text, text, text) IS
+  'Refresh a model on a schedule (cron expression, @daily etc., or interval), as the model''s owner, as of the day of the run (refresh_day today) or the day before (yesterday); replaces its previous schedule; returns the job id';
 
 CREATE FUNCTION rfm.unschedule(model text) RETURNS boolean
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -178,7 +184,10 @@ BEGIN
     RETURN r.status;
   END IF;
   BEGIN
-    SELECT * INTO res FROM rfm.refresh(r.model);
+    -- as of the day of the run, or the day before for a job with refresh_day yesterday
+    SELECT * INTO res FROM rfm.refresh(r.model, current_date - CASE WHEN (SELECT j.refresh_day FROM rfm.job j
+                                                                          WHERE j.job_id = r.job_id) = 'yesterday'
+                                                                     THEN 1 ELSE 0 END);
     UPDATE rfm.job_run
        SET status = 'succeeded', ended = clock_timestamp(), members = res.members, rebuilt = res.rebuilt,
            changed = res.changed, elapsed = res.elapsed

@@ -10,3 +10,4 @@
 
 -- functions whose signature changed (CREATE OR REPLACE would add them beside the old ones)
 DROP FUNCTION rfm._capture(text, text, regclass, name, text, text, text, text[]);
+DROP FUNCTION rfm.schedule(text, text);

@@ -3,8 +3,8 @@
 BEGIN;
 SELECT plan(27);
 
-SELECT has_function('rfm', 'schedule', ARRAY['text', 'text'], 'rfm.schedule(model, schedule)');
-SELECT function_returns('rfm', 'schedule', ARRAY['text', 'text'], 'bigint', 'rfm.schedule returns the job id');
+SELECT has_function('rfm', 'schedule', ARRAY['text', 'text', 'text'], 'rfm.schedule(model, schedule, refresh_day)');
+SELECT function_returns('rfm', 'schedule', ARRAY['text', 'text', 'text'], 'bigint', 'rfm.schedule returns the job id');
 SELECT has_function('rfm', 'unschedule', ARRAY['text'], 'rfm.unschedule(model)');
 SELECT has_function('rfm', 'run_job', ARRAY['bigint'], 'rfm.run_job(job_id)');
 SELECT function_returns('rfm', 'run_job', ARRAY['bigint'], 'rfm.job_run', 'rfm.run_job returns its rfm.job_run row');
@@ -12,7 +12,7 @@ SELECT has_function('rfm', 'next_run', ARRAY['text', 'timestamp with time zone']
 SELECT volatility_is('rfm', 'next_run', ARRAY['text', 'timestamp with time zone'], 'stable', 'next_run is stable: it reads TimeZone');
 SELECT has_table('rfm', 'job', 'table rfm.job');
 SELECT has_table('rfm', 'job_run', 'table rfm.job_run');
-SELECT columns_are('rfm', 'job', ARRAY['job_id', 'model', 'schedule', 'owner', 'active', 'next_run', 'created'], 'rfm.job columns');
+SELECT columns_are('rfm', 'job', ARRAY['job_id', 'model', 'schedule', 'owner', 'active', 'next_run', 'created', 'refresh_day'], 'rfm.job columns');
 SELECT has_column('rfm', 'job_run', c, 'rfm.job_run.' || c)
   FROM unnest(ARRAY['status', 'started', 'ended', 'message', 'members', 'rebuilt', 'changed', 'elapsed']) c;
 SELECT col_has_check('rfm', 'job_run', 'status', 'job_run.status is checked (running|succeeded|failed|crashed)');
