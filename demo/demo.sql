@@ -61,6 +61,13 @@ SELECT segment_name AS segment, members, round(100 * share_of_members, 1) AS pct
        round(revenue::numeric) AS revenue, round(100 * share_of_revenue::numeric, 1) AS pct_revenue
   FROM rfm_cdnow.segment_summary ORDER BY revenue DESC;
 
+\echo '== 八大價值客群 (the 8-segment value table) at 1998-06-30, in zh-TW: the view value_segment_summary'
+SET rfm.locale = 'zh-TW';
+SELECT sort_order AS "#", value_segment_name AS 客群, members AS 人數, round(100 * share_of_members, 1) AS 人數佔比,
+       revenue AS 營收, round(100 * share_of_revenue, 1) AS 營收佔比
+  FROM rfm_cdnow.value_segment_summary ORDER BY sort_order;
+RESET rfm.locale;
+
 \echo '== cut points of the last refresh (collapsed frequency bins show as 0 members)'
 SELECT c.dimension, c.breaks, c.members_per_score
   FROM rfm_cdnow.cutpoints c JOIN rfm_cdnow.refreshes r USING (refresh_id)
@@ -72,11 +79,10 @@ SELECT as_of, members, round(revenue::numeric) AS revenue, round(100 * active_ra
        round(100 * p_to_a_rate::numeric, 1) AS wake_up_pct, round(100 * top20_revenue_share::numeric, 1) AS top20_pct
   FROM rfm_cdnow.kpi ORDER BY as_of;
 
-\echo '== flow: NAPL from 1998-05-31 to 1998-06-30 (the flow view), in zh-TW'
+\echo '== flow: NAPL from 1998-05-31 to 1998-06-30, in zh-TW: the view flow_sankey (nodes a Sankey chart can draw)'
 SET rfm.locale = 'zh-TW';
-SELECT rfm.label_name('napl', from_label) AS 從, rfm.label_name('napl', to_label) AS 到, members,
-       round(100 * share_of_from, 1) AS pct_of_from, round(revenue::numeric) AS revenue
-  FROM rfm_cdnow.flow WHERE dimension = 'napl' ORDER BY from_label, to_label;
+SELECT source_node AS 從, target_node AS 到, members AS 人數, revenue AS 期間營收
+  FROM rfm_cdnow.flow_sankey WHERE dimension = 'napl' AND to_date = '1998-06-30' ORDER BY from_label, to_label;
 RESET rfm.locale;
 
 \echo '== flow: segments from 1997-12-31 to 1998-06-30 (rfm.migration, any two dates), largest moves'

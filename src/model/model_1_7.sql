@@ -41,12 +41,13 @@ UPDATE rfm.model_option SET description =
  WHERE name = 'napl_window';
 
 -- display names of the flow's (entered), (exited) and (none), for the chart views
-INSERT INTO rfm.label (kind, code, locale, name, description) VALUES
-  ('flow', '(entered)', 'en', 'Entered', 'A member new since the previous refresh'),
-  ('flow', '(exited)', 'en', 'Exited', 'A member gone since the previous refresh (no purchase history left)'),
-  ('flow', '(none)', 'en', 'None', 'A member without a label of this kind'),
-  ('flow', '(entered)', 'zh-TW', '新加入', '上次更新後新加入的會員'),
-  ('flow', '(exited)', 'zh-TW', '已離開', '上次更新後離開的會員（已無購買紀錄）'),
-  ('flow', '(none)', 'zh-TW', '無', '此類別沒有標籤的會員');
+-- (built-in rows, which pg_dump leaves out: the extension makes them)
+INSERT INTO rfm.label (kind, code, locale, name, description, builtin) VALUES
+  ('flow', '(entered)', 'en', 'Entered', 'A member new since the previous refresh', true),
+  ('flow', '(exited)', 'en', 'Exited', 'A member gone since the previous refresh (no purchase history left)', true),
+  ('flow', '(none)', 'en', 'None', 'A member without a label of this kind', true),
+  ('flow', '(entered)', 'zh-TW', '新加入', '上次更新後新加入的會員', true),
+  ('flow', '(exited)', 'zh-TW', '已離開', '上次更新後離開的會員（已無購買紀錄）', true),
+  ('flow', '(none)', 'zh-TW', '無', '此類別沒有標籤的會員', true);
 COMMENT ON COLUMN rfm.label.kind IS
   'segment, value_segment, napl, nes, dciu, or flow (the (entered), (exited) and (none) of flows), or a kind of your own';
