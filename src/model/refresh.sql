@@ -138,7 +138,9 @@ BEGIN
   SELECT * INTO ctx.ev_relation, ctx.ev_member_column, ctx.ev_event_column, ctx.ev_time_column, ctx.ev_time_type
     FROM rfm._events((ctx.m).options);
   IF ctx.ev_relation IS NOT NULL THEN
-    EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', ctx.ev_relation);
+    IF has_table_privilege(ctx.ev_relation, 'SELECT') THEN
+      EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', ctx.ev_relation);
+    END IF;
     PERFORM rfm._check_relation(ctx.ev_relation, ARRAY[ctx.ev_member_column, ctx.ev_event_column, ctx.ev_time_column],
                                 ARRAY['member', 'event', 'time'], 'events relation');
     ctx.intent_ts := (ctx.as_of + 1)::timestamptz;
@@ -178,7 +180,7 @@ COMMENT ON FUNCTION rfm._refresh_prepare(text, date, boolean) IS
 
 -- The member column of a relation a model reads must keep the type the model's tables were made with (the
 -- refresh compares and joins ids of that type; the capture queues them as text). A source whose member
--- column changed type since (widened, say) is refused with a hint until the model is made again.
+-- column changed type since (widened, say) is refused with a hint until rfm.alter_member_type converts the model.
 CREATE FUNCTION rfm._check_member_type(ctx rfm._refresh, relation regclass, member_column name) RETURNS void
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
