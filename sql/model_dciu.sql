@@ -36,6 +36,10 @@ SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', 
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "md_events", "colour": 1}}');
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount', '{"events": {"relation": "md_events"}, "dciu_cuts": [3, 2, 1]}');
 \set VERBOSITY default
+-- event names rfm does not know are found at creation (not at the first refresh), with the option that maps them
+SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount',
+  '{"events": {"relation": "md_events", "member_column": "user_id", "event_column": "behavior", "time_column": "ts",
+               "event_names": {"pv": "view", "fav": "favorite", "cart": "cart_add"}}}');
 SELECT rfm.create_model('dciu', 'md_orders', 'user_id', 'ordered_at', 'amount',
   '{"events": {"relation": "md_events", "member_column": "user_id", "event_column": "behavior", "time_column": "ts",
                "event_names": {"pv": "view", "fav": "favorite", "cart": "cart_add", "buy": "purchase"}},

@@ -246,7 +246,7 @@ event_kind(text *event)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown event \"%.*s\"", Min(len, 64), VARDATA_ANY(event)),
 				 errdetail("Accepted events: view, search, favorite, cart_add, cart_remove, checkout, purchase."),
-				 errhint("Map your event names with CASE, e.g. CASE behavior WHEN 'pv' THEN 'view' WHEN 'cart' THEN 'cart_add' WHEN 'fav' THEN 'favorite' WHEN 'buy' THEN 'purchase' END.")));
+				 errhint("In a model, map your event names with the option events.event_names, e.g. {\"pv\": \"view\", \"cart\": \"cart_add\"}; in a query, with CASE, e.g. CASE behavior WHEN 'pv' THEN 'view' WHEN 'cart' THEN 'cart_add' WHEN 'fav' THEN 'favorite' WHEN 'buy' THEN 'purchase' END.")));
 	return kind;
 }
 

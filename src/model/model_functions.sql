@@ -963,6 +963,7 @@ DECLARE
   s text := 'rfm_' || name;
   member_type text;
   ev record;
+  bad_event text;
 BEGIN
   PERFORM rfm._check_model_row(name, source, member_column, time_column, amount_column, options);
   IF EXISTS (SELECT 1 FROM rfm.model m WHERE m.name = create_model.name) OR to_regnamespace(s) IS NOT NULL THEN
@@ -979,6 +980,20 @@ BEGIN
   END IF;
   ev := rfm._events(options);
   IF ev.relation IS NOT NULL THEN
+    -- every event name, once mapped by the option events.event_names, must be one rfm knows: found here rather
+    -- than by the first refresh (one pass over the events relation)
+    EXECUTE format($q$SELECT n FROM (SELECT DISTINCT coalesce($1 ->> e.%1$I::text, e.%1$I::text) AS n
+                                        FROM %2$s e WHERE e.%1$I IS NOT NULL) x
+                       WHERE n NOT IN ('view', 'search', 'favorite', 'cart_add', 'cart_remove', 'checkout', 'purchase')
+                       ORDER BY n LIMIT 1$q$, ev.event_column, ev.relation)
+      INTO bad_event USING coalesce(options -> 'events' -> 'event_names', '{}');
+    IF bad_event IS NOT NULL THEN
+      RAISE EXCEPTION 'events relation % has event "%", which rfm does not know', ev.relation, bad_event
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Accepted events: view, search, favorite, cart_add, cart_remove, checkout, purchase.',
+              HINT = format('Map your event names in the option events: {"events": {"relation": "%s", "event_names": {"%s": "<the accepted event it means>"}}}.',
+                            ev.relation, bad_event);
+    END IF;
     -- kept schema-qualified, whatever the search_path of later refreshes
     options := jsonb_set(options, '{events,relation}', to_jsonb(ev.relation::text));
   END IF;
