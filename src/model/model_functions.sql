@@ -265,7 +265,6 @@ BEGIN
       top20_revenue_share double precision, bgnbd rfm.bgnbd, pnbd rfm.pnbd, gamma_gamma rfm.gamma_gamma,
       dciu_cuts double precision[], params jsonb, relabelled bigint, clv_status text);
     COMMENT ON TABLE %1$I.refreshes IS 'One row per refresh of model %3$s';
-    COMMENT ON COLUMN %1$I.refreshes.clv_status IS 'Lifetime value at this refresh (option clv): ok, or why labels carry none (a fit that did not converge, or failed); NULL without the option';
     COMMENT ON COLUMN %1$I.refreshes.bgnbd IS 'The BG/NBD model fitted at this refresh (option clv, clv_model bgnbd): parameters, log-likelihood, members, iterations, gradient norm, converged';
     COMMENT ON COLUMN %1$I.refreshes.pnbd IS 'The Pareto/NBD model fitted at this refresh (option clv, clv_model pnbd)';
     COMMENT ON COLUMN %1$I.refreshes.gamma_gamma IS 'The Gamma-Gamma spend model fitted at this refresh (option clv)';
@@ -409,11 +408,10 @@ CREATE FUNCTION rfm._labels_view(s text, model_name text) RETURNS void
 DECLARE
   grants text;
 BEGIN
-  -- (refreshes.clv_status came with rfm 1.7: a model made before gets it here)
+  -- (refreshes.clv_status came with rfm 1.7: a model made before gets it here; its comment, with the labels
+  -- view's, is set by rfm._bi_comments)
   IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = format('%I.refreshes', s)::regclass AND attname = 'clv_status') THEN
-    EXECUTE format('ALTER TABLE %1$I.refreshes ADD COLUMN clv_status text;
-                    COMMENT ON COLUMN %1$I.refreshes.clv_status IS %2$L', s,
-                   'Lifetime value at this refresh (option clv): ok, or why labels carry none (a fit that did not converge, or failed); NULL without the option');
+    EXECUTE format('ALTER TABLE %I.refreshes ADD COLUMN clv_status text', s);
   END IF;
   -- napl and nes are text in the view (since 1.7), so that a BI tool's varchar parameter compares with them: a view
   -- of an older model, whose were the enum types, is dropped and made again, its grants kept (a view of yours over
@@ -434,7 +432,6 @@ BEGIN
                 FROM %1$I.refreshes) r
        WHERE l.last_day IS NOT NULL;
     COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
-    COMMENT ON COLUMN %1$I.labels.clv_status IS 'Lifetime value at the last refresh (option clv): ok, or why p_alive, expected_purchases and clv are NULL (a fit that did not converge, or failed); NULL without the option';
   $f$, s, model_name);
   IF grants IS NOT NULL THEN
     EXECUTE grants;
@@ -470,6 +467,8 @@ BEGIN
         ('labels', 'p_alive', 'Probability the member is still a customer (option clv; NULL when the fit did not converge)'),
         ('labels', 'expected_purchases', 'Expected purchases over the option clv_horizon (option clv)'),
         ('labels', 'clv', 'Lifetime value over the option clv_horizon, discounted, in the source''s units (option clv)'),
+        ('labels', 'clv_status', 'Lifetime value at the last refresh (option clv): ok, or why p_alive, expected_purchases and clv are NULL (a fit that did not converge, or failed); NULL without the option'),
+        ('refreshes', 'clv_status', 'Lifetime value at this refresh (option clv): ok, or why labels carry none (a fit that did not converge, or failed); NULL without the option'),
         ('segment_summary', 'segment', 'RFM segment code'),
         ('segment_summary', 'segment_name', 'Display name of the segment, in the rfm.locale of the refresh that filled the view'),
         ('segment_summary', 'members', 'Members in the segment at the last refresh'),
@@ -1420,19 +1419,12 @@ CREATE FUNCTION rfm._value_range(col text, x_old double precision, x_new double 
 COMMENT ON FUNCTION rfm._value_range(text, double precision, double precision) IS
   'Internal: the condition on a label_state column of the members a moved threshold may have crossed';
 
--- The refresh days of a model.
-CREATE FUNCTION rfm._refreshes_of(model_name text) RETURNS TABLE (as_of date)
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  RETURN QUERY EXECUTE format('SELECT as_of FROM %I.refreshes', 'rfm_' || model_name);
-END $$;
-COMMENT ON FUNCTION rfm._refreshes_of(text) IS 'Internal: the refresh days of a model';
-
 CREATE FUNCTION rfm.migration(name text, from_date date, to_date date, dimension text DEFAULT 'segment')
   RETURNS TABLE (from_label text, to_label text, members bigint, share_of_from numeric, revenue double precision)
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   m rfm.model := rfm._model(name);
+  last_as_of date;
 BEGIN
   IF dimension IS NULL OR dimension NOT IN ('segment', 'value_segment', 'napl', 'nes', 'dciu', 'tier', 'r_score', 'f_score', 'm_score') THEN
     RAISE EXCEPTION 'unknown dimension "%"', dimension
@@ -1444,9 +1436,9 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Compare two refresh dates, the earlier first.';
   END IF;
   -- labels are known up to the last refresh: a later date would silently repeat it
-  IF to_date > (SELECT max(as_of) FROM rfm._refreshes_of(name)) THEN
-    RAISE EXCEPTION 'to_date % is after the last refresh of model "%" (%)', to_date, name,
-                    (SELECT max(as_of) FROM rfm._refreshes_of(name))
+  EXECUTE format('SELECT max(as_of) FROM %I.refreshes', 'rfm_' || name) INTO last_as_of;
+  IF to_date > last_as_of THEN
+    RAISE EXCEPTION 'to_date % is after the last refresh of model "%" (%)', to_date, name, last_as_of
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Refresh the model as of that day first, or compare dates up to its last refresh.';
   END IF;
