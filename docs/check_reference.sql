@@ -36,8 +36,9 @@ objects AS (
   SELECT 'model option', name FROM rfm.model_option
   UNION
   SELECT 'model object', unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions',
-                                      'changes', 'tier_watch', 'dciu_lifts', 'segment_summary', 'lifecycle_summary',
-                                      'flow', 'kpi', 'dciu_lift', 'napl_dciu'])
+                                      'tier_watch', 'dciu_lifts', 'refresh_totals', 'prospects', 'segment_summary',
+                                      'lifecycle_summary', 'value_segment_summary', 'value_segment_history', 'label_counts',
+                                      'flow_sankey', 'flow', 'kpi', 'dciu_lift', 'napl_dciu'])
 )
 SELECT o.kind, o.name AS missing_heading
   FROM objects o
@@ -57,6 +58,7 @@ SELECT count(*) AS public_objects_checked FROM (
   UNION ALL SELECT relname FROM pg_class WHERE relnamespace = 'rfm'::regnamespace AND relkind = 'r'
   UNION ALL SELECT name FROM pg_settings WHERE name LIKE 'rfm.%'
   UNION ALL SELECT name FROM rfm.model_option
-  UNION ALL SELECT unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions', 'changes',
-                                'tier_watch', 'dciu_lifts', 'segment_summary', 'lifecycle_summary', 'flow', 'kpi',
+  UNION ALL SELECT unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions',
+                                'tier_watch', 'dciu_lifts', 'refresh_totals', 'prospects', 'segment_summary', 'lifecycle_summary',
+                                'value_segment_summary', 'value_segment_history', 'label_counts', 'flow_sankey', 'flow', 'kpi',
                                 'dciu_lift', 'napl_dciu'])) o;

@@ -291,3 +291,24 @@ SELECT as_of, stage,
 SELECT member_id, recency, frequency, monetary, r, f, m, rfm10, rfm11, value_segment, napl,
        nes_mean_123, nes_mean_2253, nes_median_123, nes_median_2253
   FROM ext_label WHERE as_of = '2011-06-30' ORDER BY monetary DESC, member_id LIMIT 5;
+
+---------------------------------------------------------------------------------------------------
+-- E. The 8-segment value table of a model (rfm_uci.value_segment_summary) at 2011-06-30, in zh-TW, against
+--    the plain-SQL labels of part B (from the raw invoice lines): the same members and revenue per segment.
+---------------------------------------------------------------------------------------------------
+SET client_min_messages = warning;
+SELECT rfm.create_model('uci', 'uci_order', 'member_id', 'day', 'amount');
+SELECT members FROM rfm.refresh('uci', '2011-06-30');
+SET rfm.locale = 'zh-TW';
+SELECT sort_order, value_segment_name, members, share_of_members, revenue, share_of_revenue
+  FROM rfm_uci.value_segment_summary ORDER BY sort_order;
+RESET rfm.locale;
+SELECT (SELECT count(*) FROM rfm_uci.value_segment_summary) AS segment_rows,
+       count(*) FILTER (WHERE s.members IS DISTINCT FROM o.members) AS members_differ,
+       count(*) FILTER (WHERE s.revenue IS DISTINCT FROM o.revenue) AS revenue_differ,
+       sum(o.members) AS plain_sql_members, sum(o.revenue) AS plain_sql_revenue
+  FROM rfm_uci.value_segment_summary s
+  FULL JOIN (SELECT value_segment, count(*) AS members, round(sum(monetary), 2) AS revenue
+               FROM ora_label WHERE as_of = '2011-06-30' GROUP BY value_segment) o USING (value_segment);
+SELECT rfm.drop_model('uci');
+RESET client_min_messages;

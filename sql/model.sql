@@ -116,6 +116,24 @@ SELECT as_of, members, round(revenue::numeric, 2) AS revenue, round(active_rate:
        round(n_to_a_rate::numeric, 4) AS n_to_a, round(p_to_a_rate::numeric, 4) AS p_to_a,
        round(top20_revenue_share::numeric, 4) AS top20
   FROM rfm_cdnow.kpi ORDER BY as_of;
+-- revenue per period (for a revenue-by-month chart; kpi.revenue is the window's): the net spend of the orders
+-- dated in (period_start, as_of], from the orders themselves
+SELECT count(*) AS periods, count(*) FILTER (WHERE k.period_revenue IS DISTINCT FROM o.spend) AS differ,
+       sum(k.period_revenue) AS period_revenue_total
+  FROM rfm_cdnow.kpi k
+  LEFT JOIN LATERAL (SELECT sum(amount) AS spend FROM model_orders
+                      WHERE ordered_at::date > k.period_start AND ordered_at::date <= k.as_of) o ON true
+ WHERE k.period_start IS NOT NULL;
+SELECT as_of, period_start, period_revenue, pg_typeof(period_revenue) AS money_type, pg_typeof(active_rate) AS rate_type
+  FROM rfm_cdnow.kpi ORDER BY as_of LIMIT 2;
+-- the BI objects are plain views, which information_schema lists (BI tools browse it), each column commented
+SELECT t.table_name, t.table_type,
+       (SELECT count(*) FROM information_schema.columns c WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name) AS columns,
+       (SELECT count(*) FROM information_schema.columns c
+         WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name
+           AND coalesce(col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int), '') = '') AS uncommented
+  FROM information_schema.tables t
+ WHERE t.table_schema = 'rfm_cdnow' AND t.table_type = 'VIEW' ORDER BY t.table_name COLLATE "C";
 -- plain-SQL check of two KPIs at 1998-06-30: members with a purchase and the top-20 % revenue share
 SELECT count(*) AS members,
        round((sum(s) FILTER (WHERE rn <= ceil(0.2 * n)) / sum(s))::numeric, 4) AS top20
@@ -125,7 +143,7 @@ SELECT segment, segment_name, members, share_of_members, round(revenue::numeric,
        round(share_of_revenue::numeric, 6) AS share_of_revenue, round(avg_recency, 4) AS avg_recency,
        round(avg_frequency, 4) AS avg_frequency, round(avg_monetary::numeric, 4) AS avg_monetary
   FROM rfm_cdnow.segment_summary ORDER BY members DESC LIMIT 3;
-SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY napl;
+SELECT napl, sum(members) AS members FROM rfm_cdnow.lifecycle_summary GROUP BY napl ORDER BY array_position('{N,A,P,L}', napl);
 -- the 8-segment value table: its rows in the source material's order, display names in the reader's locale (as
 -- rfm.label spells it, whatever the spelling set), members and revenue equal to a GROUP BY over the labels
 SET rfm.locale = 'zh_tw';
@@ -150,6 +168,11 @@ SELECT count(*) AS differ
         SELECT napl::text, sum(members)::bigint FROM rfm_cdnow.label_totals GROUP BY napl) x;
 RESET rfm.locale;
 SELECT value_segment_name FROM rfm_cdnow.value_segment_summary WHERE sort_order = 1;
+-- one display name per stage across kinds (docs/labels.md): no name of a built-in code is another's, per locale
+SELECT locale, name, string_agg(kind || ':' || code, ', ' ORDER BY kind, code) AS codes
+  FROM rfm.label WHERE builtin GROUP BY locale, name HAVING count(*) > 1;
+SELECT kind, code, name FROM rfm.label WHERE builtin AND locale = 'zh-TW' AND kind IN ('napl', 'nes')
+ ORDER BY kind, array_position('{N,A,P,L,E0,S1,S2,S3}', code);
 -- a locale or a kind rfm.label does not know is an error listing those it knows
 SET rfm.locale = 'klingon';
 SELECT value_segment_name FROM rfm_cdnow.value_segment_summary WHERE sort_order = 1;

@@ -35,7 +35,7 @@ WITH f AS (SELECT bgnbd AS m, gamma_gamma AS g FROM rfm_clv.refreshes),
 SELECT count(*) AS members,
        count(*) FILTER (WHERE l.p_alive IS DISTINCT FROM rfm.p_alive(f.m, (b.s).x, (b.s).t_x, (b.s).t)) AS p_alive_differ,
        count(*) FILTER (WHERE l.expected_purchases IS DISTINCT FROM rfm.expected_purchases(f.m, 39, (b.s).x, (b.s).t_x, (b.s).t)) AS expected_differ,
-       count(*) FILTER (WHERE l.clv IS DISTINCT FROM rfm.clv(f.m, f.g, (b.s).x, (b.s).t_x, (b.s).t, coalesce((b.s).monetary, 0), 39, 0.0019)) AS clv_differ,
+       count(*) FILTER (WHERE l.clv IS DISTINCT FROM round(rfm.clv(f.m, f.g, (b.s).x, (b.s).t_x, (b.s).t, coalesce((b.s).monetary, 0), 39, 0.0019)::numeric, 2)) AS clv_differ,
        count(*) FILTER (WHERE (b.s).x = 0 AND l.p_alive <> 1) AS zero_repeaters_not_alive
   FROM rfm_clv.labels l JOIN b USING (member_id), f;
 -- the published customer "1516" (x 26, t_x 30.86, T 31): P(alive) 0.9688523 under the published BG/NBD

@@ -73,15 +73,18 @@ SELECT count(*) AS lift_rows,
                                             FROM md_replay p WHERE p.as_of = r.as_of)) x) o ON o.bucket = l.bucket;
 SELECT bucket, members, round(share_of_members::numeric, 4) AS share_of_members, buyers,
        round(share_of_buyers::numeric, 4) AS share_of_buyers, round(purchase_rate::numeric, 4) AS purchase_rate
-  FROM rfm_dciu.dciu_lift ORDER BY bucket;
+  FROM rfm_dciu.dciu_lift ORDER BY array_position('{D,C,I,U}', bucket);
 
--- the DCIU label of every buyer equals rfm.dciu at the end of the last as_of with that refresh's cuts
+-- the DCIU label of every member, buyer or browser who never bought (prospects), equals rfm.dciu at the end of
+-- the last as_of with that refresh's cuts
 SELECT count(*) AS labelled,
        count(*) FILTER (WHERE l.dciu IS DISTINCT FROM
                               coalesce(rfm.dciu(coalesce(rfm.intent_score(m.intent, '2017-12-03'::timestamptz, '12 hours', '1 day'), 0),
                                                 (SELECT dciu_cuts FROM rfm_dciu.refreshes WHERE as_of = '2017-12-02')), 'U')::text) AS differ
   FROM rfm_dciu.labels l JOIN rfm_dciu.members m USING (member_id);
-SELECT napl, dciu, members, share_of_napl FROM rfm_dciu.napl_dciu ORDER BY 1, 2;
+-- (napl NULL: the browsers who never bought; 289 = 815 - 526)
+SELECT napl, dciu, members, share_of_napl FROM rfm_dciu.napl_dciu
+ ORDER BY array_position('{N,A,P,L}', napl) NULLS LAST, array_position('{D,C,I,U}', dciu);
 -- the DCIU flow of every refresh equals rfm.migration
 SELECT count(*) AS differ FROM (
   (SELECT t.from_label, t.to_label, t.members FROM rfm_dciu.transitions t JOIN rfm_dciu.refreshes r USING (refresh_id)
@@ -105,7 +108,9 @@ INSERT INTO md_events VALUES (1000, 'wishlist', '2017-12-02 22:00+08');
 \set VERBOSITY terse
 SELECT rfm.refresh('dciu', '2017-12-02');
 \set VERBOSITY default
-SELECT count(*) AS still_labelled FROM rfm_dciu.labels;
+SELECT count(*) FILTER (WHERE recency IS NOT NULL) AS buyers_still_labelled,
+       count(*) FILTER (WHERE recency IS NULL) AS browsers_still_labelled
+  FROM rfm_dciu.labels;
 
 SELECT rfm.drop_model('dciu');
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'md_events'::regclass;

@@ -48,11 +48,11 @@ SELECT watch, count(*) AS members FROM rfm_tiers.tier_watch GROUP BY 1 ORDER BY 
 SELECT count(*) AS differ FROM (
   (SELECT member_id, watch, tier, spend_to_upgrade FROM rfm_tiers.tier_watch
    EXCEPT ALL
-   SELECT member_id, rfm.tier_watch(s, '1998-12-31', 25, '3 months'), s.tier, s.spend_to_upgrade
+   SELECT member_id, rfm.tier_watch(s, '1998-12-31', 25, '3 months'), s.tier, round(s.spend_to_upgrade::numeric, 2)
      FROM rfm_tiers.members, rfm.tier_status(purchases, '1998-12-31', 'example') s
     WHERE rfm.tier_watch(s, '1998-12-31', 25, '3 months') IS NOT NULL)
   UNION ALL
-  (SELECT member_id, rfm.tier_watch(s, '1998-12-31', 25, '3 months'), s.tier, s.spend_to_upgrade
+  (SELECT member_id, rfm.tier_watch(s, '1998-12-31', 25, '3 months'), s.tier, round(s.spend_to_upgrade::numeric, 2)
      FROM rfm_tiers.members, rfm.tier_status(purchases, '1998-12-31', 'example') s
     WHERE rfm.tier_watch(s, '1998-12-31', 25, '3 months') IS NOT NULL
    EXCEPT ALL

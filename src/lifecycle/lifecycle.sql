@@ -13,7 +13,7 @@ COMMENT ON FUNCTION rfm.napl(rfm.purchases, date, interval) IS
 
 CREATE TYPE rfm.nes_stage AS ENUM ('N', 'E0', 'S1', 'S2', 'S3');
 COMMENT ON TYPE rfm.nes_stage IS
-  'ORDERLY lifecycle against the member''s own purchase cycle: N new, E0 active, S1 dozing, S2 half asleep, S3 asleep';
+  'ORDERLY lifecycle against the member''s own purchase cycle: N new (within the cycle), E0 existing (core), S1 sleepy, S2 half-asleep, S3 asleep';
 
 CREATE FUNCTION rfm.nes(p rfm.purchases, as_of date, fallback_cycle double precision,
                         multipliers double precision[] DEFAULT '{1,2,3}', cycle text DEFAULT 'mean')

@@ -51,3 +51,16 @@ INSERT INTO rfm.label (kind, code, locale, name, description, builtin) VALUES
   ('flow', '(none)', 'zh-TW', '無', '此類別沒有標籤的會員', true);
 COMMENT ON COLUMN rfm.label.kind IS
   'segment, value_segment, napl, nes, dciu, or flow (the (entered), (exited) and (none) of flows), or a kind of your own';
+
+-- one distinct display name per stage across kinds, in the words of each model's source (docs/labels.md): NAPL's
+-- 新客 / 活躍客 / 潛力客 / 流失客 (91APP), NES's N bounded by the purchase cycle and so named apart from NAPL's N
+UPDATE rfm.label SET name = 'Potential' WHERE builtin AND kind = 'napl' AND code = 'P' AND locale = 'en';
+UPDATE rfm.label SET name = 'Lost (one-time buyer)' WHERE builtin AND kind = 'napl' AND code = 'L' AND locale = 'en';
+UPDATE rfm.label SET name = '新客' WHERE builtin AND kind = 'napl' AND code = 'N' AND locale = 'zh-TW';
+UPDATE rfm.label SET name = '潛力客', description = '有兩個以上購買日，但觀察期間內沒有購買：回購客暫時沉寂，仍有喚回潛力。'
+ WHERE builtin AND kind = 'napl' AND code = 'P' AND locale = 'zh-TW';
+UPDATE rfm.label SET name = 'New (within cycle)' WHERE builtin AND kind = 'nes' AND code = 'N' AND locale = 'en';
+UPDATE rfm.label SET name = '週期內新客' WHERE builtin AND kind = 'nes' AND code = 'N' AND locale = 'zh-TW';
+UPDATE rfm.label SET name = '主力客' WHERE builtin AND kind = 'nes' AND code = 'E0' AND locale = 'zh-TW';
+COMMENT ON TYPE rfm.nes_stage IS
+  'ORDERLY lifecycle against the member''s own purchase cycle: N new (within the cycle), E0 existing (core), S1 sleepy, S2 half-asleep, S3 asleep';

@@ -301,7 +301,7 @@ BEGIN
     COMMENT ON TABLE %1$I.transitions IS 'Members moving between labels from the previous refresh to each refresh, with (entered) and (exited), and their net spend in between (model %3$s)';
     CREATE TABLE %1$I.tier_watch (
       member_id %2$s PRIMARY KEY, watch text NOT NULL, tier text NOT NULL, since date, next_review date,
-      qualifying_spend double precision, spend_to_keep double precision, next_tier text, spend_to_upgrade double precision);
+      qualifying_spend numeric, spend_to_keep numeric, next_tier text, spend_to_upgrade numeric);
     COMMENT ON TABLE %1$I.tier_watch IS 'Members at risk of losing their tier at a review soon (at_risk) or close to the next tier (near_upgrade) at the last refresh, with their rfm.tier_status (model %3$s, option tier_policy)';
     CREATE TABLE %1$I.dciu_lifts (
       refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, bucket rfm.dciu_bucket NOT NULL, members bigint NOT NULL,
@@ -309,29 +309,10 @@ BEGIN
       revenue double precision, share_of_revenue double precision, purchase_rate double precision, lift double precision,
       PRIMARY KEY (refresh_id, bucket));
     COMMENT ON TABLE %1$I.dciu_lifts IS 'Per refresh and DCIU bucket, the calibration replay: members bucketed by their intent score at as_of - dciu_horizon, and who bought in the horizon up to as_of (model %3$s)';
-
-    -- BI views (the labels view and the summaries over label_totals: rfm._label_state_objects)
-    CREATE MATERIALIZED VIEW %1$I.kpi AS
-      SELECT refresh_id, as_of, members, revenue, active_rate, repurchase_rate, churn_rate,
-             n_to_a_rate, p_to_a_rate, top20_revenue_share
-        FROM %1$I.refreshes WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.kpi IS 'One row per refresh: members, revenue, active rate, repurchase rate, churn, N→A conversion, P→A wake-up, revenue share of the top 20 %% of members';
-    CREATE MATERIALIZED VIEW %1$I.flow AS
-      SELECT dimension, from_label, to_label, members,
-             round(members / sum(members) OVER (PARTITION BY dimension, from_label), 4) AS share_of_from, revenue
-        FROM %1$I.transitions WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
-      WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.flow IS 'Members moving between labels from the previous to the last refresh, per dimension, with (entered) and (exited)';
-    CREATE MATERIALIZED VIEW %1$I.dciu_lift AS
-      SELECT bucket, members, share_of_members, buyers, share_of_buyers, revenue, share_of_revenue, purchase_rate, lift
-        FROM %1$I.dciu_lifts WHERE refresh_id = (SELECT max(refresh_id) FROM %1$I.refreshes)
-      WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.dciu_lift IS 'DCIU lift of the last refresh: per bucket, share of members, of next-period buyers and revenue, purchase rate (option events)';
   $f$, s, member_type, model_name, source);
   PERFORM rfm._label_state_objects(s, model_name);
   PERFORM rfm._label_state_indexes(s, true);
-  PERFORM rfm._chart_views(s, model_name);
-  PERFORM rfm._bi_comments(s);
+  PERFORM rfm._bi_views(s, (SELECT m FROM rfm.model m WHERE m.name = model_name));
 END $$;
 COMMENT ON FUNCTION rfm._model_objects(text, text, text, regclass) IS
   'Internal: create the objects of a new model''s schema in the current layout (tables, label_state''s indexes, the labels view, the BI views)';
@@ -359,31 +340,7 @@ BEGIN
       nes rfm.nes_stage, dciu text, tier text, members bigint NOT NULL, sum_day numeric NOT NULL,
       sum_frequency numeric NOT NULL, sum_monetary numeric NOT NULL);
     COMMENT ON TABLE %1$I.label_totals IS 'Members, and sums of last purchase day (- 2000-01-01), frequency and monetary, per combination of labels at the last refresh (model %2$s): the summaries are read from it';
-    CREATE MATERIALIZED VIEW %1$I.segment_summary AS
-      SELECT t.segment, rfm.label_name('segment', t.segment) AS segment_name, sum(t.members)::bigint AS members,
-             round(sum(t.members) / sum(sum(t.members)) OVER (), 4) AS share_of_members,
-             sum(t.sum_monetary)::float8 AS revenue,
-             (sum(t.sum_monetary) / nullif(sum(sum(t.sum_monetary)) OVER (), 0))::float8 AS share_of_revenue,
-             (sum(t.members) * (max(r.as_of) - DATE '2000-01-01') - sum(t.sum_day)) / sum(t.members) AS avg_recency,
-             sum(t.sum_frequency) / sum(t.members) AS avg_frequency,
-             (sum(t.sum_monetary) / sum(t.members))::float8 AS avg_monetary
-        FROM %1$I.label_totals t, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
-       GROUP BY t.segment WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.segment_summary IS 'Members, revenue and average R/F/M per segment at the last refresh';
-    CREATE MATERIALIZED VIEW %1$I.lifecycle_summary AS
-      SELECT t.napl, t.nes, t.value_segment, sum(t.members)::bigint AS members, sum(t.sum_monetary)::float8 AS revenue
-        FROM %1$I.label_totals t GROUP BY t.napl, t.nes, t.value_segment WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh';
-    CREATE MATERIALIZED VIEW %1$I.napl_dciu AS
-      SELECT t.napl, t.dciu, sum(t.members)::bigint AS members,
-             round(sum(t.members) / sum(sum(t.members)) OVER (PARTITION BY t.napl), 4) AS share_of_napl,
-             sum(t.sum_monetary)::float8 AS revenue
-        FROM %1$I.label_totals t WHERE t.dciu IS NOT NULL GROUP BY t.napl, t.dciu
-      WITH NO DATA;
-    COMMENT ON MATERIALIZED VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh, e.g. the P members now in D or C (option events)';
   $f$, s, model_name);
-  PERFORM rfm._labels_view(s, model_name);
-  PERFORM rfm._value_segment_summary(s, model_name);
 END $$;
 COMMENT ON FUNCTION rfm._label_state_objects(text, text) IS
   'Internal: create the objects of layout 3 over a model''s label_state: comments, the labels view, hist, label_totals, the summaries';
@@ -401,134 +358,312 @@ $$;
 COMMENT ON FUNCTION rfm._grants_sql(regclass, text) IS
   'Internal: the grants of a relation (but its owner''s) as GRANT statements on another name, to keep them when a view is made again';
 
--- The labels view of a model: label_state's members with a purchase by the last refresh, with its as_of and the
--- status of its lifetime values (created, or replaced by the same columns plus any added at the end).
-CREATE FUNCTION rfm._labels_view(s text, model_name text) RETURNS void
+-- The scale of a model's money columns in its BI objects: the decimals of the source's amount column (numeric
+-- with a scale: that scale, at most 4; integers: 0), else 2 (cents).
+CREATE FUNCTION rfm._money_scale(source regclass, amount_column name) RETURNS integer
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce((SELECT CASE WHEN a.atttypid IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) THEN 0
+                               WHEN a.atttypid = 'numeric'::regtype AND a.atttypmod >= 4 THEN least(((a.atttypmod - 4) & 65535), 4)
+                               ELSE 2 END
+                     FROM pg_attribute a WHERE a.attrelid = source AND a.attname = amount_column AND NOT a.attisdropped), 2)
+$$;
+COMMENT ON FUNCTION rfm._money_scale(regclass, name) IS
+  'Internal: decimals of a model''s money in its BI objects (the numeric scale of the source''s amount column, at most 4; 0 for integers; else 2)';
+
+-- The BI objects of a model (docs/models.md): plain views over its tables, so that information_schema and a JDBC
+-- driver's DatabaseMetaData list them with their columns; label codes as text (a varchar parameter compares with
+-- them), money as numeric rounded to the source's decimals (rfm._money_scale), shares as numeric to 4 decimals,
+-- display names looked up when read, in the reader's rfm.locale. Made when a model is made, and made again by
+-- the step to layout 4 (over the materialized views of older layouts), each view's grants kept. A view of yours
+-- over one of them makes that an error (docs/upgrade.md: drop it first).
+CREATE FUNCTION rfm._bi_views(s text, m rfm.model) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  grants text;
+  sc integer := rfm._money_scale(m.source, m.amount_column);
+  v record;
+  g text;
+  grants jsonb := '{}';
 BEGIN
-  -- (refreshes.clv_status came with rfm 1.7: a model made before gets it here; its comment, with the labels
-  -- view's, is set by rfm._bi_comments)
+  -- made by this layout: the per-refresh label totals and the browsers who never bought (option events)
+  EXECUTE format($f$
+    CREATE TABLE IF NOT EXISTS %1$I.refresh_totals (
+      refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL, label text NOT NULL,
+      members bigint NOT NULL, revenue numeric NOT NULL, PRIMARY KEY (refresh_id, dimension, label));
+    COMMENT ON TABLE %1$I.refresh_totals IS 'Members and the sum of their monetary value per label and dimension at every refresh since rfm 1.7 (model %2$s)';
+    CREATE TABLE IF NOT EXISTS %1$I.prospects (member_id %3$s PRIMARY KEY, dciu text NOT NULL, intent_score double precision NOT NULL);
+    COMMENT ON TABLE %1$I.prospects IS 'Members who browsed (option events) but have no purchase by the last refresh''s as_of, with their DCIU bucket then (model %2$s)';
+  $f$, s, m.name, (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+                    WHERE attrelid = format('%I.members', s)::regclass AND attname = 'member_id'));
+  FOR v IN SELECT c.oid, c.relname, c.relkind FROM pg_class c
+            WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('v', 'm')
+              AND c.relname IN ('labels', 'kpi', 'flow', 'dciu_lift', 'segment_summary', 'lifecycle_summary', 'napl_dciu',
+                                'value_segment_summary', 'value_segment_history', 'label_counts', 'flow_sankey')
+            ORDER BY c.oid DESC LOOP
+    grants := grants || jsonb_build_object(v.relname, rfm._grants_sql(v.oid, format('%I.%I', s, v.relname)));
+    EXECUTE format('DROP %s %I.%I', CASE v.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, s, v.relname);
+  END LOOP;
+  -- (refreshes.clv_status came with rfm 1.7)
   IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = format('%I.refreshes', s)::regclass AND attname = 'clv_status') THEN
     EXECUTE format('ALTER TABLE %I.refreshes ADD COLUMN clv_status text', s);
   END IF;
-  -- napl and nes are text in the view (since 1.7), so that a BI tool's varchar parameter compares with them: a view
-  -- of an older model, whose were the enum types, is dropped and made again, its grants kept (a view of yours over
-  -- it makes that an error: drop it first, docs/upgrade.md)
-  IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(format('%I.labels', s)) AND attname = 'napl'
-                                          AND atttypid <> 'text'::regtype) THEN
-    grants := rfm._grants_sql(format('%I.labels', s)::regclass, format('%I.labels', s));
-    EXECUTE format('DROP VIEW %I.labels', s);
-  END IF;
   EXECUTE format($f$
-    CREATE OR REPLACE VIEW %1$I.labels AS
-      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, l.monetary, l.r_score, l.f_score,
-             l.m_score, l.segment, l.value_segment, l.napl::text AS napl, l.nes::text AS nes, l.dciu, l.tier, l.p_alive,
-             l.expected_purchases, l.clv, r.clv_status
+    CREATE VIEW %1$I.labels AS
+      SELECT l.member_id, r.as_of, r.as_of - l.last_day AS recency, l.frequency, round(l.monetary::numeric, %3$s) AS monetary,
+             l.r_score, l.f_score, l.m_score, l.segment, l.value_segment, l.napl::text AS napl, l.nes::text AS nes, l.dciu,
+             l.tier, l.p_alive, l.expected_purchases, round(l.clv::numeric, %3$s) AS clv, r.clv_status
         FROM %1$I.label_state l,
              (SELECT max(as_of) AS as_of,
                      (SELECT x.clv_status FROM %1$I.refreshes x ORDER BY x.as_of DESC, x.refresh_id DESC LIMIT 1) AS clv_status
                 FROM %1$I.refreshes) r
-       WHERE l.last_day IS NOT NULL;
-    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of (model %2$s)';
-  $f$, s, model_name);
-  IF grants IS NOT NULL THEN
-    EXECUTE grants;
+       WHERE l.last_day IS NOT NULL
+      UNION ALL
+      SELECT p.member_id, r.as_of, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, p.dciu, NULL, NULL, NULL, NULL, NULL
+        FROM %1$I.prospects p, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r;
+    COMMENT ON VIEW %1$I.labels IS 'Labels of every member with a purchase by the last refresh''s as_of, and the DCIU bucket of those who only browsed (model %2$s)';
+
+    CREATE VIEW %1$I.kpi AS
+      SELECT r.refresh_id, r.as_of, r.members, round(r.revenue::numeric, %3$s) AS revenue, p.as_of AS period_start,
+             CASE WHEN p.as_of IS NOT NULL THEN round(t.revenue::numeric, %3$s) END AS period_revenue,
+             round(r.active_rate::numeric, 4) AS active_rate, round(r.repurchase_rate::numeric, 4) AS repurchase_rate,
+             round(r.churn_rate::numeric, 4) AS churn_rate, round(r.n_to_a_rate::numeric, 4) AS n_to_a_rate,
+             round(r.p_to_a_rate::numeric, 4) AS p_to_a_rate, round(r.top20_revenue_share::numeric, 4) AS top20_revenue_share
+        FROM %1$I.refreshes r
+        LEFT JOIN LATERAL (SELECT max(x.as_of) AS as_of FROM %1$I.refreshes x WHERE x.as_of < r.as_of) p ON true
+        LEFT JOIN LATERAL (SELECT sum(x.revenue) AS revenue FROM %1$I.transitions x
+                            WHERE x.refresh_id = r.refresh_id AND x.dimension = 'napl') t ON true;
+    COMMENT ON VIEW %1$I.kpi IS 'One row per refresh of model %2$s: members, revenue in the window and in the period since the refresh before, active rate, repurchase rate, churn, N→A conversion, P→A wake-up, revenue share of the top 20 %% of members';
+
+    CREATE VIEW %1$I.flow AS
+      SELECT t.dimension, t.from_label, t.to_label, t.members,
+             round(t.members / sum(t.members) OVER (PARTITION BY t.dimension, t.from_label), 4) AS share_of_from,
+             round(t.revenue::numeric, %3$s) AS revenue
+        FROM %1$I.transitions t WHERE t.refresh_id = (SELECT max(x.refresh_id) FROM %1$I.refreshes x);
+    COMMENT ON VIEW %1$I.flow IS 'Members moving between labels from the previous to the last refresh of model %2$s, per dimension, with (entered) and (exited)';
+
+    CREATE VIEW %1$I.segment_summary AS
+      SELECT t.segment, rfm.label_name('segment', t.segment) AS segment_name, sum(t.members)::bigint AS members,
+             round(sum(t.members) / sum(sum(t.members)) OVER (), 4) AS share_of_members,
+             round(sum(t.sum_monetary), %3$s) AS revenue,
+             round(sum(t.sum_monetary) / nullif(sum(sum(t.sum_monetary)) OVER (), 0), 4) AS share_of_revenue,
+             round((sum(t.members) * (max(r.as_of) - DATE '2000-01-01') - sum(t.sum_day)) / sum(t.members), 2) AS avg_recency,
+             round(sum(t.sum_frequency) / sum(t.members), 2) AS avg_frequency,
+             round(sum(t.sum_monetary) / sum(t.members), %3$s) AS avg_monetary
+        FROM %1$I.label_totals t, (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
+       GROUP BY t.segment;
+    COMMENT ON VIEW %1$I.segment_summary IS 'Members, revenue and average R/F/M per segment at the last refresh of model %2$s';
+
+    CREATE VIEW %1$I.lifecycle_summary AS
+      SELECT t.napl::text AS napl, t.nes::text AS nes, t.value_segment, sum(t.members)::bigint AS members,
+             round(sum(t.sum_monetary), %3$s) AS revenue
+        FROM %1$I.label_totals t GROUP BY t.napl, t.nes, t.value_segment;
+    COMMENT ON VIEW %1$I.lifecycle_summary IS 'Members and revenue per NAPL stage × NES stage × value segment at the last refresh of model %2$s';
+
+    CREATE VIEW %1$I.value_segment_history AS
+      SELECT r.refresh_id, r.as_of, v.sort_order, v.value_segment,
+             rfm.label_name('value_segment', v.value_segment) AS value_segment_name, coalesce(t.members, 0) AS members,
+             round(coalesce(t.members, 0) / nullif(sum(t.members) OVER (PARTITION BY r.refresh_id), 0), 4) AS share_of_members,
+             round(coalesce(t.revenue, 0), %3$s) AS revenue,
+             round(coalesce(t.revenue, 0) / nullif(sum(t.revenue) OVER (PARTITION BY r.refresh_id), 0), 4) AS share_of_revenue
+        FROM %1$I.refreshes r
+        CROSS JOIN (VALUES (1, 'important_value'), (2, 'important_develop'), (3, 'important_retain'), (4, 'important_winback'),
+                           (5, 'general_value'), (6, 'general_develop'), (7, 'general_retain'), (8, 'general_winback'))
+                     v(sort_order, value_segment)
+        LEFT JOIN %1$I.refresh_totals t ON t.refresh_id = r.refresh_id AND t.dimension = 'value_segment' AND t.label = v.value_segment
+       WHERE EXISTS (SELECT FROM %1$I.refresh_totals x WHERE x.refresh_id = r.refresh_id);
+    COMMENT ON VIEW %1$I.value_segment_history IS 'The 8-segment value model (重要/一般 × 價值/發展/保持/挽留) at every refresh of model %2$s since rfm 1.7: members, revenue and their shares per value segment and refresh, names in the reader''s rfm.locale';
+
+    CREATE VIEW %1$I.value_segment_summary AS
+      SELECT h.as_of, h.sort_order, h.value_segment, h.value_segment_name, h.members, h.share_of_members, h.revenue,
+             h.share_of_revenue
+        FROM %1$I.value_segment_history h
+       WHERE h.refresh_id = (SELECT x.refresh_id FROM %1$I.refreshes x ORDER BY x.as_of DESC, x.refresh_id DESC LIMIT 1)
+       ORDER BY h.sort_order;
+    COMMENT ON VIEW %1$I.value_segment_summary IS 'The 8-segment value model (重要/一般 × 價值/發展/保持/挽留) at the last refresh of model %2$s: members, revenue and their shares per value segment, in the order of the source material, names in the reader''s rfm.locale';
+
+    CREATE VIEW %1$I.label_counts AS
+      SELECT r.as_of, t.dimension, t.to_label AS label, rfm._chart_name(t.dimension, t.to_label) AS label_name,
+             sum(t.members)::bigint AS members
+        FROM %1$I.transitions t JOIN %1$I.refreshes r USING (refresh_id)
+       WHERE t.to_label <> '(exited)'
+       GROUP BY r.as_of, t.dimension, t.to_label;
+    COMMENT ON VIEW %1$I.label_counts IS 'Members per label at every refresh of model %2$s, per dimension: members per stage over time';
+
+    CREATE VIEW %1$I.flow_sankey AS
+      SELECT p.as_of AS from_date, r.as_of AS to_date, t.dimension, t.from_label, t.to_label,
+             rfm._chart_name(t.dimension, t.from_label) AS from_name, rfm._chart_name(t.dimension, t.to_label) AS to_name,
+             rfm._chart_name(t.dimension, t.from_label) || ' · ' || coalesce(p.as_of::text, '') AS source_node,
+             rfm._chart_name(t.dimension, t.to_label) || ' · ' || r.as_of::text AS target_node,
+             t.members, round(t.revenue::numeric, %3$s) AS revenue
+        FROM %1$I.transitions t JOIN %1$I.refreshes r USING (refresh_id)
+        LEFT JOIN LATERAL (SELECT max(x.as_of) AS as_of FROM %1$I.refreshes x WHERE x.as_of < r.as_of) p ON true;
+    COMMENT ON VIEW %1$I.flow_sankey IS 'Members moving between labels from each refresh to the next of model %2$s, per dimension, ready for a Sankey chart: dates, display names in the reader''s locale, node names that differ by side';
+  $f$, s, m.name, sc);
+  -- the DCIU views only where there is DCIU (the option events, which a model keeps from its creation)
+  IF m.options ? 'events' THEN
+    EXECUTE format($f$
+    CREATE VIEW %1$I.dciu_lift AS
+      SELECT d.bucket::text AS bucket, d.members, round(d.share_of_members::numeric, 4) AS share_of_members, d.buyers,
+             round(d.share_of_buyers::numeric, 4) AS share_of_buyers, round(d.revenue::numeric, %3$s) AS revenue,
+             round(d.share_of_revenue::numeric, 4) AS share_of_revenue, round(d.purchase_rate::numeric, 4) AS purchase_rate,
+             round(d.lift::numeric, 4) AS lift
+        FROM %1$I.dciu_lifts d WHERE d.refresh_id = (SELECT max(x.refresh_id) FROM %1$I.refreshes x);
+    COMMENT ON VIEW %1$I.dciu_lift IS 'DCIU lift of the last refresh of model %2$s: per bucket, share of members, of next-period buyers and revenue, purchase rate (option events)';
+
+    CREATE VIEW %1$I.napl_dciu AS
+      SELECT x.napl, x.dciu, sum(x.members)::bigint AS members,
+             round(sum(x.members) / sum(sum(x.members)) OVER (PARTITION BY x.napl), 4) AS share_of_napl,
+             round(sum(x.revenue), %3$s) AS revenue
+        FROM (SELECT t.napl::text AS napl, t.dciu, t.members, t.sum_monetary AS revenue FROM %1$I.label_totals t WHERE t.dciu IS NOT NULL
+              UNION ALL
+              SELECT NULL, p.dciu, 1, 0 FROM %1$I.prospects p) x
+       GROUP BY x.napl, x.dciu;
+    COMMENT ON VIEW %1$I.napl_dciu IS 'Members per NAPL stage × DCIU bucket at the last refresh of model %2$s, e.g. the P members now in D or C; napl NULL: browsers who never bought (option events)';
+    $f$, s, m.name, sc);
   END IF;
+  -- (the grants of a view made again; none for one no longer made)
+  FOR g IN SELECT e.value FROM jsonb_each_text(grants) e
+            WHERE e.value IS NOT NULL AND to_regclass(format('%I.%I', s, e.key)) IS NOT NULL LOOP
+    EXECUTE g;
+  END LOOP;
+  PERFORM rfm._bi_comments(s);
 END $$;
-COMMENT ON FUNCTION rfm._labels_view(text, text) IS 'Internal: create or replace a model''s labels view';
+COMMENT ON FUNCTION rfm._bi_views(text, rfm.model) IS
+  'Internal: (re)create a model''s BI views (labels, kpi, flow, dciu_lift, the summaries, the chart views) as plain views, their grants kept, and the tables they read that layout 4 added';
 
 -- A COMMENT on every column of the objects BI tools read (the labels view, the summaries, flow, kpi, DCIU lift,
--- the tier watch list), which Metabase, Superset or a JDBC DatabaseMetaData show as each column's description.
--- Set on the objects that exist; run when a model is made and when its layout is brought to 4.
+-- the chart views, the tier watch list, the tables the views read), which Metabase, Superset or a JDBC
+-- DatabaseMetaData show as each column's description. Set on the objects that exist; run by rfm._bi_views.
 CREATE FUNCTION rfm._bi_comments(s text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   c record;
+  money CONSTANT text := ', in the source''s units, rounded to the decimals of its amount column (2 for floating point)';
 BEGIN
   FOR c IN
-    SELECT v.rel, v.col, v.note
+    SELECT v.rel, v.col, replace(v.note, ' $money', money) AS note
       FROM (VALUES
         ('labels', 'member_id', 'Member id (the source''s member column)'),
         ('labels', 'as_of', 'Day of the last refresh: the labels hold as of it'),
-        ('labels', 'recency', 'Days from the last purchase to as_of'),
+        ('labels', 'recency', 'Days from the last purchase to as_of (NULL: a browser who never bought)'),
         ('labels', 'frequency', 'Purchase days in the window (all history without the option window)'),
-        ('labels', 'monetary', 'Net spend in the window (all history without the option window), in the source''s units'),
+        ('labels', 'monetary', 'Net spend in the window (all history without the option window) $money'),
         ('labels', 'r_score', 'Recency score, 1 (longest ago) to bins (most recent)'),
         ('labels', 'f_score', 'Frequency score, 1 (fewest purchase days) to bins'),
         ('labels', 'm_score', 'Monetary score, 1 (lowest spend) to bins'),
         ('labels', 'segment', 'RFM segment code of the segment map (rfm.label_name(''segment'', code) for its name)'),
         ('labels', 'value_segment', 'Value segment code of the 8-segment model (重要/一般 × 價值/發展/保持/挽留)'),
-        ('labels', 'napl', 'NAPL lifecycle stage: N new, A active, P potential (lapsing), L lost'),
-        ('labels', 'nes', 'NES stage against the member''s own purchase cycle: N new, E0 existing, S1, S2, S3 dormant'),
-        ('labels', 'dciu', 'DCIU purchase intent bucket from browsing (D, C, I, U; option events), text'),
+        ('labels', 'napl', 'NAPL lifecycle stage (91APP): N new, A active, P potential (lapsed repeat buyer), L lost'),
+        ('labels', 'nes', 'NES stage against the member''s own purchase cycle (ORDERLY): N new (within the cycle), E0 existing (core), S1 sleepy, S2 half-asleep, S3 asleep'),
+        ('labels', 'dciu', 'DCIU purchase intent bucket from browsing (D deciding, C considering, I interested, U uninterested; option events); the only label of a browser who never bought'),
         ('labels', 'tier', 'Membership tier (option tier_policy)'),
         ('labels', 'p_alive', 'Probability the member is still a customer (option clv; NULL when the fit did not converge)'),
         ('labels', 'expected_purchases', 'Expected purchases over the option clv_horizon (option clv)'),
-        ('labels', 'clv', 'Lifetime value over the option clv_horizon, discounted, in the source''s units (option clv)'),
+        ('labels', 'clv', 'Lifetime value over the option clv_horizon, discounted (option clv) $money'),
         ('labels', 'clv_status', 'Lifetime value at the last refresh (option clv): ok, or why p_alive, expected_purchases and clv are NULL (a fit that did not converge, or failed); NULL without the option'),
         ('refreshes', 'clv_status', 'Lifetime value at this refresh (option clv): ok, or why labels carry none (a fit that did not converge, or failed); NULL without the option'),
         ('segment_summary', 'segment', 'RFM segment code'),
-        ('segment_summary', 'segment_name', 'Display name of the segment, in the rfm.locale of the refresh that filled the view'),
+        ('segment_summary', 'segment_name', 'Display name of the segment in the reader''s rfm.locale, looked up when read'),
         ('segment_summary', 'members', 'Members in the segment at the last refresh'),
         ('segment_summary', 'share_of_members', 'members / all labelled members, 4 decimals'),
-        ('segment_summary', 'revenue', 'Sum of the members'' monetary value, in the source''s units'),
-        ('segment_summary', 'share_of_revenue', 'revenue / all members'' revenue'),
-        ('segment_summary', 'avg_recency', 'Mean days since the last purchase'),
-        ('segment_summary', 'avg_frequency', 'Mean purchase days'),
-        ('segment_summary', 'avg_monetary', 'Mean monetary value, in the source''s units'),
-        ('lifecycle_summary', 'napl', 'NAPL lifecycle stage'),
-        ('lifecycle_summary', 'nes', 'NES stage'),
+        ('segment_summary', 'revenue', 'Sum of the members'' monetary value $money'),
+        ('segment_summary', 'share_of_revenue', 'revenue / all members'' revenue, 4 decimals'),
+        ('segment_summary', 'avg_recency', 'Mean days since the last purchase, 2 decimals'),
+        ('segment_summary', 'avg_frequency', 'Mean purchase days, 2 decimals'),
+        ('segment_summary', 'avg_monetary', 'Mean monetary value $money'),
+        ('lifecycle_summary', 'napl', 'NAPL lifecycle stage (N, A, P, L)'),
+        ('lifecycle_summary', 'nes', 'NES stage (N, E0, S1, S2, S3)'),
         ('lifecycle_summary', 'value_segment', 'Value segment code'),
         ('lifecycle_summary', 'members', 'Members with these three labels at the last refresh'),
-        ('lifecycle_summary', 'revenue', 'Sum of their monetary value, in the source''s units'),
-        ('napl_dciu', 'napl', 'NAPL lifecycle stage'),
+        ('lifecycle_summary', 'revenue', 'Sum of their monetary value $money'),
+        ('napl_dciu', 'napl', 'NAPL lifecycle stage; NULL for the browsers who never bought (table prospects)'),
         ('napl_dciu', 'dciu', 'DCIU purchase intent bucket (option events)'),
         ('napl_dciu', 'members', 'Members with this NAPL stage and DCIU bucket at the last refresh'),
         ('napl_dciu', 'share_of_napl', 'members / all members of the NAPL stage, 4 decimals'),
-        ('napl_dciu', 'revenue', 'Sum of their monetary value, in the source''s units'),
+        ('napl_dciu', 'revenue', 'Sum of their monetary value $money'),
         ('flow', 'dimension', 'The label moved on: segment, value_segment, napl, nes, tier or dciu'),
         ('flow', 'from_label', 'Label at the previous refresh, or (entered) for a member new since'),
         ('flow', 'to_label', 'Label at the last refresh, or (exited) for a member gone since'),
         ('flow', 'members', 'Members who moved from from_label to to_label'),
         ('flow', 'share_of_from', 'members / all members of from_label, 4 decimals'),
-        ('flow', 'revenue', 'Their net spend between the previous refresh and the last one, in the source''s units'),
+        ('flow', 'revenue', 'Their net spend between the previous refresh and the last one $money'),
         ('kpi', 'refresh_id', 'The refresh (refreshes.refresh_id)'),
         ('kpi', 'as_of', 'Day of the refresh'),
         ('kpi', 'members', 'Members with a purchase by as_of'),
-        ('kpi', 'revenue', 'Sum of the members'' monetary value at this refresh (spend in the window, all history without one), in the source''s units'),
-        ('kpi', 'active_rate', 'Share of members in NAPL stage N or A'),
-        ('kpi', 'repurchase_rate', 'Share of members in NAPL stage A or P (bought more than once)'),
-        ('kpi', 'churn_rate', 'Share of the previous refresh''s N and A members now P, L or gone'),
-        ('kpi', 'n_to_a_rate', 'Share of the previous refresh''s new (N) members now active (A)'),
-        ('kpi', 'p_to_a_rate', 'Share of the previous refresh''s lapsing (P) members active again (A)'),
-        ('kpi', 'top20_revenue_share', 'Share of revenue of the top 20 % of members by monetary value'),
+        ('kpi', 'revenue', 'Sum of the members'' monetary value at this refresh: spend in the window (all history without one), not per period $money'),
+        ('kpi', 'period_start', 'Day of the refresh before (the period is period_start < day <= as_of); NULL for the first refresh'),
+        ('kpi', 'period_revenue', 'Net spend of the period from period_start to as_of, for a revenue-per-period chart; NULL for the first refresh $money'),
+        ('kpi', 'active_rate', 'Share of members in NAPL stage N or A, 4 decimals'),
+        ('kpi', 'repurchase_rate', 'Share of members in NAPL stage A or P (bought more than once), 4 decimals'),
+        ('kpi', 'churn_rate', 'Share of the previous refresh''s N and A members now P, L or gone, 4 decimals'),
+        ('kpi', 'n_to_a_rate', 'Share of the previous refresh''s new (N) members now active (A), 4 decimals'),
+        ('kpi', 'p_to_a_rate', 'Share of the previous refresh''s potential (P) members active again (A), 4 decimals'),
+        ('kpi', 'top20_revenue_share', 'Share of revenue of the top 20 % of members by monetary value, 4 decimals'),
         ('dciu_lift', 'bucket', 'DCIU bucket (D, C, I, U)'),
-        ('dciu_lift', 'members', 'Members in the bucket at the previous refresh'),
-        ('dciu_lift', 'share_of_members', 'members / all members'),
-        ('dciu_lift', 'buyers', 'Of them, members who bought by the last refresh'),
-        ('dciu_lift', 'share_of_buyers', 'buyers / all buyers'),
-        ('dciu_lift', 'revenue', 'Their spend by the last refresh, in the source''s units'),
-        ('dciu_lift', 'share_of_revenue', 'revenue / all revenue'),
-        ('dciu_lift', 'purchase_rate', 'buyers / members'),
-        ('dciu_lift', 'lift', 'purchase_rate / the purchase rate of all members'),
+        ('dciu_lift', 'members', 'Members (buyers and browsers who never bought) in the bucket at the start of the horizon'),
+        ('dciu_lift', 'share_of_members', 'members / all members, 4 decimals'),
+        ('dciu_lift', 'buyers', 'Of them, members who bought within the horizon'),
+        ('dciu_lift', 'share_of_buyers', 'buyers / all buyers, 4 decimals'),
+        ('dciu_lift', 'revenue', 'Their spend within the horizon $money'),
+        ('dciu_lift', 'share_of_revenue', 'revenue / all revenue, 4 decimals'),
+        ('dciu_lift', 'purchase_rate', 'buyers / members, 4 decimals'),
+        ('dciu_lift', 'lift', 'purchase_rate / the purchase rate of all members, 4 decimals'),
+        ('value_segment_summary', 'as_of', 'Day of the last refresh'),
+        ('value_segment_summary', 'sort_order', '1 (important_value, 重要價值客戶) to 8 (general_winback, 一般挽留客戶): the order of the 8-segment table'),
+        ('value_segment_summary', 'value_segment', 'Value segment code (rfm.value_segment)'),
+        ('value_segment_summary', 'value_segment_name', 'Display name in the reader''s rfm.locale (rfm.label_name), looked up when read'),
+        ('value_segment_summary', 'members', 'Members in the segment (0 when none)'),
+        ('value_segment_summary', 'share_of_members', 'members / all labelled members, 4 decimals'),
+        ('value_segment_summary', 'revenue', 'Sum of the members'' monetary value (their spend in the model''s window, all history without one) $money'),
+        ('value_segment_summary', 'share_of_revenue', 'revenue / all members'' revenue, 4 decimals'),
+        ('value_segment_history', 'refresh_id', 'The refresh (refreshes.refresh_id)'),
+        ('value_segment_history', 'as_of', 'Day of the refresh'),
+        ('value_segment_history', 'sort_order', '1 (important_value, 重要價值客戶) to 8 (general_winback, 一般挽留客戶)'),
+        ('value_segment_history', 'value_segment', 'Value segment code (rfm.value_segment)'),
+        ('value_segment_history', 'value_segment_name', 'Display name in the reader''s rfm.locale, looked up when read'),
+        ('value_segment_history', 'members', 'Members in the segment at the refresh (0 when none)'),
+        ('value_segment_history', 'share_of_members', 'members / all labelled members at the refresh, 4 decimals'),
+        ('value_segment_history', 'revenue', 'Sum of the members'' monetary value at the refresh $money'),
+        ('value_segment_history', 'share_of_revenue', 'revenue / all members'' revenue at the refresh, 4 decimals'),
+        ('label_counts', 'as_of', 'Day of the refresh'),
+        ('label_counts', 'dimension', 'segment, value_segment, napl, nes, tier or dciu'),
+        ('label_counts', 'label', 'Label code ((none) for a member without one)'),
+        ('label_counts', 'label_name', 'Display name in the reader''s rfm.locale, looked up when read'),
+        ('label_counts', 'members', 'Members with the label at the refresh'),
+        ('flow_sankey', 'from_date', 'Day of the refresh before (NULL for the first refresh, whose members all entered)'),
+        ('flow_sankey', 'to_date', 'Day of the refresh'),
+        ('flow_sankey', 'dimension', 'segment, value_segment, napl, nes, tier or dciu'),
+        ('flow_sankey', 'from_label', 'Label code at from_date, or (entered)'),
+        ('flow_sankey', 'to_label', 'Label code at to_date, or (exited)'),
+        ('flow_sankey', 'from_name', 'Display name of from_label in the reader''s rfm.locale'),
+        ('flow_sankey', 'to_name', 'Display name of to_label in the reader''s rfm.locale'),
+        ('flow_sankey', 'source_node', 'from_name and from_date: a node of the left side of a Sankey chart'),
+        ('flow_sankey', 'target_node', 'to_name and to_date: a node of the right side (never equal to a left one)'),
+        ('flow_sankey', 'members', 'Members who moved'),
+        ('flow_sankey', 'revenue', 'Their net spend between the two refreshes $money'),
+        ('refresh_totals', 'refresh_id', 'The refresh (refreshes.refresh_id)'),
+        ('refresh_totals', 'dimension', 'segment, value_segment, napl, nes, tier or dciu'),
+        ('refresh_totals', 'label', 'Label code ((none) for a member without one)'),
+        ('refresh_totals', 'members', 'Members with the label at the refresh'),
+        ('refresh_totals', 'revenue', 'Sum of their monetary value, exact'),
+        ('prospects', 'member_id', 'Member id of a browser without a purchase by as_of'),
+        ('prospects', 'dciu', 'DCIU bucket at the last refresh (D, C, I, U)'),
+        ('prospects', 'intent_score', 'The intent score the bucket was read from (rfm.intent_score)'),
         ('tier_watch', 'member_id', 'Member id'),
         ('tier_watch', 'watch', 'at_risk (may lose the tier at a review soon) or near_upgrade (close to the next tier)'),
         ('tier_watch', 'tier', 'Current tier'),
         ('tier_watch', 'since', 'Day the member reached the tier'),
         ('tier_watch', 'next_review', 'Day of the next tier review'),
-        ('tier_watch', 'qualifying_spend', 'Spend counted for the tier so far, in the source''s units'),
-        ('tier_watch', 'spend_to_keep', 'Spend still needed by the review to keep the tier'),
+        ('tier_watch', 'qualifying_spend', 'Spend counted for the tier so far $money'),
+        ('tier_watch', 'spend_to_keep', 'Spend still needed by the review to keep the tier $money'),
         ('tier_watch', 'next_tier', 'The next tier up'),
-        ('tier_watch', 'spend_to_upgrade', 'Spend still needed to reach the next tier')) v(rel, col, note)
+        ('tier_watch', 'spend_to_upgrade', 'Spend still needed to reach the next tier $money')) v(rel, col, note)
      WHERE EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', s, v.rel))
                       AND a.attname = v.col AND NOT a.attisdropped) LOOP
     EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', s, c.rel, c.col, c.note);
   END LOOP;
 END $$;
 COMMENT ON FUNCTION rfm._bi_comments(text) IS
-  'Internal: comment every column of a model''s BI objects (labels, summaries, flow, kpi, dciu_lift, tier_watch)';
+  'Internal: comment every column of a model''s BI objects (labels, summaries, flow, kpi, dciu_lift, chart views, tier_watch, the tables they read)';
 
 -- A label's display name in the reader's locale for the chart views: the label kinds of rfm.label, (entered),
 -- (exited) and (none) as kind flow, a tier (a name of the tier policy's own) as it is.
@@ -541,94 +676,6 @@ $$;
 COMMENT ON FUNCTION rfm._chart_name(text, text) IS
   'Internal: display name of a label of the chart views (flow kinds and tiers included), in the reader''s rfm.locale';
 
--- The chart-ready views of a model, over its transitions (every refresh's, from the one before): label_counts
--- (members per label per refresh, each dimension) and flow_sankey (the moves between two refreshes with their
--- dates, display names read in the reader's locale, and node names that differ by side, as Sankey charts need).
--- Created unless they exist.
-CREATE FUNCTION rfm._chart_views(s text, model_name text) RETURNS void
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF to_regclass(format('%I.label_counts', s)) IS NULL THEN
-    EXECUTE format($f$
-      CREATE VIEW %1$I.label_counts AS
-        SELECT r.as_of, t.dimension, t.to_label AS label, rfm._chart_name(t.dimension, t.to_label) AS label_name,
-               sum(t.members)::bigint AS members
-          FROM %1$I.transitions t JOIN %1$I.refreshes r USING (refresh_id)
-         WHERE t.to_label <> '(exited)'
-         GROUP BY r.as_of, t.dimension, t.to_label;
-      COMMENT ON VIEW %1$I.label_counts IS 'Members per label at every refresh, per dimension (model %2$s): members per stage over time';
-      COMMENT ON COLUMN %1$I.label_counts.as_of IS 'Day of the refresh';
-      COMMENT ON COLUMN %1$I.label_counts.dimension IS 'segment, value_segment, napl, nes, tier or dciu';
-      COMMENT ON COLUMN %1$I.label_counts.label IS 'Label code ((none) for a member without one)';
-      COMMENT ON COLUMN %1$I.label_counts.label_name IS 'Display name in the reader''s rfm.locale, looked up when read';
-      COMMENT ON COLUMN %1$I.label_counts.members IS 'Members with the label at the refresh';
-    $f$, s, model_name);
-  END IF;
-  IF to_regclass(format('%I.flow_sankey', s)) IS NULL THEN
-    EXECUTE format($f$
-      CREATE VIEW %1$I.flow_sankey AS
-        SELECT p.as_of AS from_date, r.as_of AS to_date, t.dimension, t.from_label, t.to_label,
-               rfm._chart_name(t.dimension, t.from_label) AS from_name, rfm._chart_name(t.dimension, t.to_label) AS to_name,
-               rfm._chart_name(t.dimension, t.from_label) || ' · ' || coalesce(p.as_of::text, '') AS source_node,
-               rfm._chart_name(t.dimension, t.to_label) || ' · ' || r.as_of::text AS target_node,
-               t.members, round(t.revenue::numeric, 2) AS revenue
-          FROM %1$I.transitions t JOIN %1$I.refreshes r USING (refresh_id)
-          LEFT JOIN LATERAL (SELECT max(x.as_of) AS as_of FROM %1$I.refreshes x WHERE x.as_of < r.as_of) p ON true;
-      COMMENT ON VIEW %1$I.flow_sankey IS 'Members moving between labels from each refresh to the next, per dimension, ready for a Sankey chart (model %2$s): dates, display names in the reader''s locale, node names that differ by side';
-      COMMENT ON COLUMN %1$I.flow_sankey.from_date IS 'Day of the refresh before (NULL for the first refresh, whose members all entered)';
-      COMMENT ON COLUMN %1$I.flow_sankey.to_date IS 'Day of the refresh';
-      COMMENT ON COLUMN %1$I.flow_sankey.dimension IS 'segment, value_segment, napl, nes, tier or dciu';
-      COMMENT ON COLUMN %1$I.flow_sankey.from_label IS 'Label code at from_date, or (entered)';
-      COMMENT ON COLUMN %1$I.flow_sankey.to_label IS 'Label code at to_date, or (exited)';
-      COMMENT ON COLUMN %1$I.flow_sankey.from_name IS 'Display name of from_label in the reader''s rfm.locale';
-      COMMENT ON COLUMN %1$I.flow_sankey.to_name IS 'Display name of to_label in the reader''s rfm.locale';
-      COMMENT ON COLUMN %1$I.flow_sankey.source_node IS 'from_name and from_date: a node of the left side of a Sankey chart';
-      COMMENT ON COLUMN %1$I.flow_sankey.target_node IS 'to_name and to_date: a node of the right side (never equal to a left one)';
-      COMMENT ON COLUMN %1$I.flow_sankey.members IS 'Members who moved';
-      COMMENT ON COLUMN %1$I.flow_sankey.revenue IS 'Their net spend between the two refreshes, in the source''s units, 2 decimals';
-    $f$, s, model_name);
-  END IF;
-END $$;
-COMMENT ON FUNCTION rfm._chart_views(text, text) IS
-  'Internal: create a model''s chart views label_counts and flow_sankey, unless they exist';
-
--- The 8-segment value model's table (重要價值客戶 … 一般挽留客戶) of a model, as a plain view over label_totals: its
--- rows in the order of the source material, whatever the codes sort like, every segment present (0 members too),
--- display names looked up when read, in the reader's rfm.locale. Created unless it exists.
-CREATE FUNCTION rfm._value_segment_summary(s text, model_name text) RETURNS void
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF to_regclass(format('%I.value_segment_summary', s)) IS NOT NULL THEN
-    RETURN;
-  END IF;
-  EXECUTE format($f$
-    CREATE VIEW %1$I.value_segment_summary AS
-      SELECT r.as_of, v.sort_order, v.value_segment, rfm.label_name('value_segment', v.value_segment) AS value_segment_name,
-             coalesce(t.members, 0) AS members,
-             round(coalesce(t.members, 0) / nullif(sum(t.members) OVER (), 0), 4) AS share_of_members,
-             round(coalesce(t.revenue, 0), 2) AS revenue,
-             round(coalesce(t.revenue, 0) / nullif(sum(t.revenue) OVER (), 0), 4) AS share_of_revenue
-        FROM (VALUES (1, 'important_value'), (2, 'important_develop'), (3, 'important_retain'), (4, 'important_winback'),
-                     (5, 'general_value'), (6, 'general_develop'), (7, 'general_retain'), (8, 'general_winback'))
-               v(sort_order, value_segment)
-        LEFT JOIN (SELECT value_segment, sum(members)::bigint AS members, sum(sum_monetary) AS revenue
-                     FROM %1$I.label_totals GROUP BY value_segment) t USING (value_segment)
-        CROSS JOIN (SELECT max(as_of) AS as_of FROM %1$I.refreshes) r
-       WHERE r.as_of IS NOT NULL
-       ORDER BY v.sort_order;
-    COMMENT ON VIEW %1$I.value_segment_summary IS 'The 8-segment value model (重要/一般 × 價值/發展/保持/挽留) at the last refresh of model %2$s: members, revenue and their shares per value segment, in the order of the source material, names in the reader''s rfm.locale';
-    COMMENT ON COLUMN %1$I.value_segment_summary.as_of IS 'The day of the last refresh';
-    COMMENT ON COLUMN %1$I.value_segment_summary.sort_order IS '1 (important_value, 重要價值客戶) to 8 (general_winback, 一般挽留客戶): the order of the 8-segment table';
-    COMMENT ON COLUMN %1$I.value_segment_summary.value_segment IS 'Value segment code (rfm.value_segment)';
-    COMMENT ON COLUMN %1$I.value_segment_summary.value_segment_name IS 'Display name in the reader''s rfm.locale (rfm.label_name), looked up when read';
-    COMMENT ON COLUMN %1$I.value_segment_summary.members IS 'Members in the segment (0 when none)';
-    COMMENT ON COLUMN %1$I.value_segment_summary.share_of_members IS 'members / all labelled members, 4 decimals';
-    COMMENT ON COLUMN %1$I.value_segment_summary.revenue IS 'Sum of the members'' monetary value (their spend in the model''s window, all history without one), in the source''s units, to 2 decimals';
-    COMMENT ON COLUMN %1$I.value_segment_summary.share_of_revenue IS 'revenue / all members'' revenue, 4 decimals';
-  $f$, s, model_name);
-END $$;
-COMMENT ON FUNCTION rfm._value_segment_summary(text, text) IS
-  'Internal: create a model''s value_segment_summary view (the 8-segment value model table), unless it exists';
 
 -- The secondary indexes of a model's label_state, through which a refresh finds the members to relabel
 -- (last day, monetary, recheck day, spend since the previous refresh) and reads the values of a hist bucket
@@ -945,10 +992,9 @@ CREATE FUNCTION rfm._migrate_layout_3_to_4(m rfm.model) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM rfm._migrate_capture(m);
-  PERFORM rfm._labels_view('rfm_' || m.name, m.name);
-  PERFORM rfm._value_segment_summary('rfm_' || m.name, m.name);
-  PERFORM rfm._chart_views('rfm_' || m.name, m.name);
-  PERFORM rfm._bi_comments('rfm_' || m.name);
+  EXECUTE format('ALTER TABLE %I.tier_watch ALTER COLUMN qualifying_spend TYPE numeric, ALTER COLUMN spend_to_keep TYPE numeric,
+                                             ALTER COLUMN spend_to_upgrade TYPE numeric', 'rfm_' || m.name);
+  PERFORM rfm._bi_views('rfm_' || m.name, m);
 END $$;
 COMMENT ON FUNCTION rfm._migrate_layout_3_to_4(rfm.model) IS
   'Internal: layout 3 (rfm 1.2 to 1.6) to 4 (rfm 1.7) of a model: change capture, clv_status, value_segment_summary; run by its next refresh';

@@ -39,14 +39,14 @@ BEGIN
   ctx := rfm._refresh_history(ctx);        -- 8. label_history
   ctx := rfm._refresh_label_state(ctx);    -- 9. label_totals, label_state
   ctx := rfm._refresh_record(ctx);         -- 10. the refresh, KPIs, cut points, transitions
-  ctx := rfm._refresh_bi(ctx);             -- 11. tier watch list, BI views
+  ctx := rfm._refresh_bi(ctx);             -- 11. tier watch list, prospects
   members := ctx.members;
   rebuilt := ctx.rebuilt;
   changed := ctx.changed;
   elapsed := clock_timestamp() - ctx.started;
 END $$;
 COMMENT ON FUNCTION rfm.refresh(text, date, boolean) IS
-  'Refresh a model as of a day: rebuild the touched members'' states (all with full, the members whose state differs then counting as touched), relabel the members whose labels can have changed (everyone when labels move with time or rank), record label changes, cut points and KPIs, refresh the BI views; one transaction';
+  'Refresh a model as of a day: rebuild the touched members'' states (all with full, the members whose state differs then counting as touched), relabel the members whose labels can have changed (everyone when labels move with time or rank), record label changes, cut points, KPIs and totals (which the BI views read); one transaction';
 
 -- Phase 0 of rfm.refresh: the checks, the lock, the model (its layout brought up to date), its source and
 -- options, the last refreshes: a new context.

@@ -77,8 +77,8 @@ END $$;
 COMMENT ON FUNCTION rfm._refresh_flow(rfm._refresh) IS
   'Internal: phase of rfm.refresh that computes the flow between the previous refresh and this one';
 
--- Phase 10 of rfm.refresh: its row in refreshes with the KPIs, its cut points (with the members per score) and
--- its transitions.
+-- Phase 10 of rfm.refresh: its row in refreshes with the KPIs, its cut points (with the members per score), its
+-- transitions and its totals per label.
 CREATE FUNCTION rfm._refresh_record(INOUT ctx rfm._refresh)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -128,6 +128,16 @@ BEGIN
   IF ctx.lift IS NOT NULL THEN
     EXECUTE format('INSERT INTO %I.dciu_lifts SELECT $1, l.* FROM unnest($2) l', ctx.s) USING rid, ctx.lift;
   END IF;
+  -- members and revenue per label (the value segment table of every refresh)
+  EXECUTE format($q$
+    INSERT INTO %1$I.refresh_totals
+    SELECT $1, d.dimension, coalesce(d.label, '(none)'), sum(t.members), sum(t.sum_monetary)
+      FROM %1$I.label_totals t,
+           LATERAL (VALUES ('segment', t.segment), ('value_segment', t.value_segment), ('napl', t.napl::text),
+                           ('nes', t.nes::text), ('tier', t.tier), ('dciu', t.dciu)) d(dimension, label)
+     WHERE (d.dimension <> 'tier' OR $2 IS NOT NULL) AND (d.dimension <> 'dciu' OR $3)
+     GROUP BY 1, 2, 3 HAVING sum(t.members) <> 0$q$, ctx.s)
+    USING rid, ctx.tier_policy, ctx.ev_relation IS NOT NULL;
 END $$;
 COMMENT ON FUNCTION rfm._refresh_record(rfm._refresh) IS
-  'Internal: phase of rfm.refresh that records the refresh, its KPIs, cut points and transitions';
+  'Internal: phase of rfm.refresh that records the refresh, its KPIs, cut points, transitions and totals per label';

@@ -18,6 +18,7 @@ BEGIN
     EXECUTE format('DELETE FROM %1$I.cutpoints WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.transitions WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.dciu_lifts WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
+                    DELETE FROM %1$I.refresh_totals WHERE refresh_id IN (SELECT refresh_id FROM %1$I.refreshes WHERE as_of = $1);
                     DELETE FROM %1$I.refreshes WHERE as_of = $1', ctx.s) USING ctx.as_of;
     -- Driven by the changed members' keys: the history rows opened today are many after a busy first refresh
     -- of the day, and the statistics of label_history, unless autovacuum has come by, know none of them (a

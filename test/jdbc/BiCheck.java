@@ -21,8 +21,8 @@ import java.util.List;
 
 public class BiCheck
 {
-	static final String[] OBJECTS = {"labels", "value_segment_summary", "label_counts", "flow_sankey",
-		"segment_summary", "lifecycle_summary", "napl_dciu", "flow", "kpi", "dciu_lift", "tier_watch"};
+	static final String[] OBJECTS = {"labels", "value_segment_summary", "value_segment_history", "label_counts",
+		"flow_sankey", "segment_summary", "lifecycle_summary", "napl_dciu", "flow", "kpi", "dciu_lift", "tier_watch"};
 	static final String[] LABEL_COLUMNS = {"segment", "value_segment", "napl", "nes", "dciu", "tier"};
 	static int failed = 0;
 
@@ -55,6 +55,22 @@ public class BiCheck
 						problem = "not listed by getTables";
 					else if (t.getString("REMARKS") == null || t.getString("REMARKS").isEmpty())
 						problem = t.getString("TABLE_TYPE") + " without remarks";
+				}
+				/* what most BI tools list instead (materialized views are not in it) */
+				if (problem == null)
+				{
+					try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM information_schema.columns"
+																   + " WHERE table_schema = ? AND table_name = ?"))
+					{
+						ps.setString(1, schema);
+						ps.setString(2, object);
+						try (ResultSet r = ps.executeQuery())
+						{
+							r.next();
+							if (r.getLong(1) == 0)
+								problem = "not in information_schema.columns";
+						}
+					}
 				}
 				if (problem == null)
 				{
