@@ -71,7 +71,7 @@ SELECT id, d.p = s.p AS same, d.p FROM io_dst d JOIN io_src s USING (id) ORDER B
 SELECT rfm.purchases_send('{2000-01-02:1:91.73,2000-01-03:0:-0.0001}') AS send;
 -- bad bytes are refused by the receive function: write raw bytea payloads
 -- into a binary COPY file and read them back as rfm.purchases; version 1
--- (float8 spend, written by rfm 1.7 and before) is read and converted
+-- (float8 spend, written by rfm 1.6 and before) is read and converted
 CREATE TABLE io_bytes (id int, b bytea);
 INSERT INTO io_bytes VALUES
   (1, '\x03'),                                        -- unknown version
@@ -89,7 +89,7 @@ INSERT INTO io_bytes VALUES
   (12, '\x0200000001'::bytea || '\x0000000000000000' || '\x0000000000000001'),  -- version 2, positive spend, no orders
   (13, '\x0200000001'::bytea || '\x0000000000000001' || '\x00000000'),          -- version 2, cut in the spend
   (14, '\x0200000001'::bytea || '\x0000000100000001' || '\x7fffffffffffffff');  -- valid: 2000-01-02, the largest spend
--- version 1 values (float8 spend, as rfm 1.7 and before stored and sent them)
+-- version 1 values (float8 spend, as rfm 1.6 and before stored and sent them)
 -- are read and converted to version 2, each spend rounded to the nearest 0.0001:
 -- the float noise 91.72999999999999 of a parallel sum reads back as 91.73
 CREATE FUNCTION v1_bytes(n int, entries text) RETURNS bytea LANGUAGE sql AS $$
@@ -124,7 +124,7 @@ SELECT p = '{1997-01-01:2:91.73,1997-01-02:0:-10}' AS equals_v2 FROM io_one WHER
 
 -- what is stored is the converted value, sent as version 2
 SELECT rfm.purchases_send(p) FROM io_one WHERE id = 15;
--- a version 1 value on disk (a table written by rfm 1.7): its bytes are
+-- a version 1 value on disk (a table written by rfm 1.6): its bytes are
 -- forged here with an identity function (byteasend returns a copy of its
 -- argument) declared to return rfm.purchases; version 1 is the in-memory
 -- layout, in the byte order of this machine (little-endian, as Debian's amd64

@@ -31,7 +31,7 @@
  * (+-922,337,203,685,477.5807); PG_INT64_MIN is never stored, so a spend
  * can always be negated.
  *
- * Version 1 (rfm 1.0 to 1.7) had the same layout with float8 spend.  Values
+ * Version 1 (rfm 1.0 to 1.6) had the same layout with float8 spend.  Values
  * of version 1 are still read, wherever bytes come from (tables, binary
  * input, aggregate states): DatumGetPurchasesP() validates them and converts
  * them to version 2, each spend rounded to the nearest unit (half away from

@@ -239,7 +239,7 @@ purchases_validate(Purchases *p, Size size)
 
 /*
  * The slow path of purchases_detoast(): a detoasted value that is not of
- * version 2.  Version 1 (tables written by rfm 1.7 and before) is validated
+ * version 2.  Version 1 (tables written by rfm 1.6 and before) is validated
  * and converted; anything else is refused by purchases_validate().
  */
 Purchases *
