@@ -420,10 +420,10 @@ SELECT n.member_id, n.recency, n.frequency, n.monetary, n.r_score AS r_ntile, n.
 SELECT value_reference FROM rfm_shop_fixed.refreshes;
 SELECT rfm.drop_model('shop_ntile'), rfm.drop_model('shop_fixed');
 
--- a day's spend is a sum of doubles, whose last bit depends on the order of the terms (0.1 + 0.2 + 0.3 is
--- 0.6000000000000001, 0.3 + 0.2 + 0.1 is 0.6): every refresh, full or incremental, feeds a member's orders to
--- rfm.purchases_agg by time and amount, so the same orders stored in another physical order (another plan)
--- give the same state, to the bit
+-- a day's spend is summed exactly (in units of 0.0001), so the order of the terms does not matter (as doubles,
+-- 0.1 + 0.2 + 0.3 is 0.6000000000000001, 0.3 + 0.2 + 0.1 is 0.6): the same orders stored in another physical
+-- order (another plan) give the same state, to the bit (every refresh also feeds a member's orders to
+-- rfm.purchases_agg by time and amount, which mattered while spend was a double)
 CREATE TABLE spend_a (member_id int, ordered_at date, amount double precision);
 CREATE TABLE spend_b (LIKE spend_a);
 INSERT INTO spend_a VALUES (1, '2024-01-02', 0.1), (1, '2024-01-02', 0.2), (1, '2024-01-02', 0.3), (2, '2024-01-05', 1);
@@ -431,7 +431,8 @@ INSERT INTO spend_b VALUES (2, '2024-01-05', 1), (1, '2024-01-02', 0.3), (1, '20
 SELECT rfm.create_model('spend_a', 'spend_a'), rfm.create_model('spend_b', 'spend_b');
 SELECT members FROM rfm.refresh('spend_a', '2024-01-31');
 SELECT members FROM rfm.refresh('spend_b', '2024-01-31');
--- a new member's state built by an incremental refresh (0.1 + 0.3 + 0.6 is 1, 0.6 + 0.3 + 0.1 is 0.9999999999999999)
+-- a new member's state built by an incremental refresh (as doubles, 0.1 + 0.3 + 0.6 is 1, 0.6 + 0.3 + 0.1 is
+-- 0.9999999999999999)
 INSERT INTO spend_a VALUES (3, '2024-01-09', 0.1), (3, '2024-01-09', 0.3), (3, '2024-01-09', 0.6);
 INSERT INTO spend_b VALUES (3, '2024-01-09', 0.6), (3, '2024-01-09', 0.3), (3, '2024-01-09', 0.1);
 SELECT members, rebuilt FROM rfm.refresh('spend_a', '2024-01-31');
@@ -441,7 +442,7 @@ SELECT a.member_id, float8send(a.monetary) AS monetary_a, float8send(b.monetary)
        float8send(rfm.monetary(ma.purchases, '2024-01-31')) AS state_a, float8send(rfm.monetary(mb.purchases, '2024-01-31')) AS state_b
   FROM rfm_spend_a.labels a JOIN rfm_spend_b.labels b USING (member_id)
   JOIN rfm_spend_a.members ma USING (member_id) JOIN rfm_spend_b.members mb USING (member_id) ORDER BY 1;
--- (the same orders aggregated in their stored order, as a plain GROUP BY does: the last bit differs)
+-- (the same orders aggregated in their stored order, as a plain GROUP BY does: the same bits too)
 SELECT member_id, float8send(rfm.monetary(rfm.purchases_agg(ordered_at, amount), '2024-01-31')) AS scan_a,
        (SELECT float8send(rfm.monetary(rfm.purchases_agg(ordered_at, amount), '2024-01-31')) FROM spend_b b WHERE b.member_id = a.member_id) AS scan_b
   FROM spend_a a GROUP BY 1 ORDER BY 1;

@@ -28,6 +28,17 @@ CREATE TABLE cdnow_master_p AS
 SELECT count(*) AS members, sum(rfm.purchase_days(p, NULL)) AS purchase_days,
        sum(rfm.frequency(p, NULL)) AS orders, round(sum(rfm.monetary(p, NULL))::numeric, 2) AS net_spend
   FROM cdnow_master_p;
+-- spend is exact: every member's net spend is the double nearest to the numeric
+-- sum of its orders (summing doubles left float noise such as 91.72999999999999
+-- in 3,659 members), and the whole table's net spend is 2500315.63 to the bit
+SELECT count(*) AS members,
+       count(*) FILTER (WHERE rfm.monetary(m.p, NULL) <> o.spend::float8) AS not_nearest_double,
+       count(*) FILTER (WHERE rfm.monetary(m.p, NULL)::numeric <> o.spend) AS differ_from_numeric
+  FROM cdnow_master_p m JOIN (SELECT member_id, sum(amount) AS spend FROM cdnow_master GROUP BY 1) o USING (member_id);
+SELECT float8send(rfm.monetary(rfm.purchases_union(p), NULL)) = float8send(2500315.63) AS union_net_spend_exact,
+       (SELECT float8send(rfm.monetary(rfm.purchases_agg(ordered_at, amount), NULL)) = float8send(2500315.63)
+          FROM cdnow_master) AS one_history_exact
+  FROM cdnow_master_p;
 -- the same through purchase_days per member against plain SQL
 SELECT count(*) AS members_whose_days_differ
   FROM cdnow_master_p m

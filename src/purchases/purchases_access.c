@@ -11,6 +11,11 @@
  * the member's last entry.  All return NULL when the member has no purchase
  * day (a day with orders > 0) on or before as_of.
  *
+ * Spend is summed exactly, in int64 units (purchases_spend_sum), and turned
+ * into a double once, at the end (purchases_units_float8): the CDNOW total
+ * 2500315.63 comes out as the double nearest to 2500315.63, whatever the
+ * order of the days.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -18,6 +23,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -131,6 +137,24 @@ purchases_window_start(int32 as_of, Interval *w)
 						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(w)))),
 				 errhint("Use a positive interval such as '3 months', or NULL for all history.")));
 	return (int32) start_day;
+}
+
+/*
+ * Net spend of the entries [lo, hi) in units, exactly; a sum beyond the
+ * range of units is an error (no real history comes near it).
+ */
+int64
+purchases_spend_sum(const Purchases *p, int32 lo, int32 hi)
+{
+	const int64 *spend = PURCHASES_SPEND(p);
+	int64		total = 0;
+
+	for (int32 i = lo; i < hi; i++)
+		if (unlikely(pg_add_s64_overflow(total, spend[i], &total)))
+			purchases_spend_overflow("net spend of the history");
+	if (unlikely(total == PG_INT64_MIN))
+		purchases_spend_overflow("net spend of the history");
+	return total;
 }
 
 /*
@@ -257,20 +281,10 @@ rfm_monetary(PG_FUNCTION_ARGS)
 {
 	PurchasesCut cut;
 	int32		start;
-	const float8 *spend;
-	float8		total = 0;
 
 	if (!accessor_args(fcinfo, true, &cut, &start))
 		PG_RETURN_NULL();
-	spend = PURCHASES_SPEND(cut.p);
-	for (int32 i = start; i < cut.end; i++)
-		total += spend[i];
-	if (isinf(total))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("net spend overflows double precision"),
-				 errhint("The history holds absurd amounts; amounts are at most 1e15 per order.")));
-	PG_RETURN_FLOAT8(total);
+	PG_RETURN_FLOAT8(purchases_units_float8(purchases_spend_sum(cut.p, start, cut.end)));
 }
 
 /*
@@ -278,7 +292,8 @@ rfm_monetary(PG_FUNCTION_ARGS)
  * BTYD literature.  x = purchase days up to calibration_end minus one;
  * t_x = (last - first) / unit; t = (end - first) / unit; monetary = mean
  * spend of the repeat purchase days (first day excluded; refund-only days are
- * not transactions and are left out), 0 when x = 0.
+ * not transactions and are left out), 0 when x = 0: their spend summed
+ * exactly, divided by x in double precision.
  */
 Datum
 rfm_btyd(PG_FUNCTION_ARGS)
@@ -289,9 +304,9 @@ rfm_btyd(PG_FUNCTION_ARGS)
 	PurchasesCut cut;
 	const int32 *day;
 	const int32 *orders;
-	const float8 *spend;
+	const int64 *spend;
 	int32		x = -1;
-	float8		repeat_spend = 0;
+	int64		repeat_spend = 0;
 	TupleDesc	tupdesc;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
@@ -316,8 +331,8 @@ rfm_btyd(PG_FUNCTION_ARGS)
 	{
 		if (orders[i] == 0)
 			continue;
-		if (x >= 0)
-			repeat_spend += spend[i];
+		if (x >= 0 && unlikely(pg_add_s64_overflow(repeat_spend, spend[i], &repeat_spend)))
+			purchases_spend_overflow("repeat spend of the history");
 		x++;
 	}
 
@@ -327,7 +342,7 @@ rfm_btyd(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(x);
 	values[1] = Float8GetDatum((day[cut.last] - day[cut.first]) / unit);
 	values[2] = Float8GetDatum((end - day[cut.first]) / unit);
-	values[3] = Float8GetDatum(x > 0 ? repeat_spend / x : 0.0);
+	values[3] = Float8GetDatum(x > 0 ? purchases_units_float8(repeat_spend) / x : 0.0);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -361,7 +376,7 @@ rfm_entries(PG_FUNCTION_ARGS)
 
 		values[0] = DateADTGetDatum(PURCHASES_DAY(p)[i]);
 		values[1] = Int32GetDatum(PURCHASES_ORDERS(p)[i]);
-		values[2] = Float8GetDatum(PURCHASES_SPEND(p)[i]);
+		values[2] = Float8GetDatum(purchases_units_float8(PURCHASES_SPEND(p)[i]));
 		SRF_RETURN_NEXT(funcctx,
 						HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 	}

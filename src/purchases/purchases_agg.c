@@ -12,9 +12,13 @@
  * full or the state is read, so a transition costs O(1) amortized and
  * allocates nothing per row: the array only grows by doubling.
  *
- * Spend is a double, summed in arrival order, so (as for sum(float8)) two
- * plans that add the orders of one day in different orders can differ in
- * the last bit of that day's spend.
+ * Spend is exact fixed point (int64 units of 1/10000, purchases.h): each
+ * amount is converted once, numeric exactly when it has at most 4 decimals
+ * (rounded half away from zero beyond, as round(amount, 4)), float8 by
+ * rounding amount * 10000; sums are integer additions, checked for
+ * overflow.  So a history does not depend on the order of the rows or on
+ * the plan (serial, parallel, partitionwise): every plan gives the same
+ * bytes.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,11 +39,14 @@
 #include "purchases.h"
 
 /*
- * Largest accepted order amount, in absolute value.  No real order comes
- * near it, and it guarantees that sums over any history stay far from the
- * double overflow threshold.
+ * Largest accepted order amount, in absolute value, and the same in units.
+ * No real order comes near it, and nine orders of it still fit in a day
+ * (9e18 units of the 9.22e18 an int64 holds).
  */
-#define PURCHASES_MAX_AMOUNT	1e15
+#define PURCHASES_MAX_AMOUNT	1e14
+#define PURCHASES_MAX_AMOUNT_UNITS	(INT64CONST(100000000000000) * PURCHASES_SCALE)
+#define PURCHASES_AMOUNT_HINT \
+	"Amounts must be finite numbers of absolute value at most 1e14 (they are kept to 4 decimals); filter or repair the row."
 
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_numeric);
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_float8);
@@ -66,7 +73,7 @@ purchases_state_create(MemoryContext cxt, int32 cap)
 
 /* Add b to a day's totals, refusing overflow instead of wrapping. */
 static inline void
-entry_merge(PurchaseEntry *a, int32 orders, float8 spend)
+entry_merge(PurchaseEntry *a, int32 orders, int64 spend)
 {
 	if (pg_add_s32_overflow(a->orders, orders, &a->orders))
 		ereport(ERROR,
@@ -74,13 +81,10 @@ entry_merge(PurchaseEntry *a, int32 orders, float8 spend)
 				 errmsg("more than 2147483647 orders on %s",
 						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(a->day)))),
 				 errhint("Check the source for duplicated rows.")));
-	a->spend += spend;
-	if (isinf(a->spend))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("net spend on %s overflows double precision",
-						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(a->day)))),
-				 errhint("Amounts must be finite and at most 1e15 per order.")));
+	if (unlikely(pg_add_s64_overflow(a->spend, spend, &a->spend) || a->spend == PG_INT64_MIN))
+		purchases_spend_overflow(psprintf("net spend on %s",
+										  DatumGetCString(DirectFunctionCall1(date_out,
+																			  DateADTGetDatum(a->day)))));
 }
 
 static int
@@ -170,7 +174,7 @@ purchases_state_compact(PurchasesState *s)
 
 /* Add orders and spend on day (a valid entry). */
 void
-purchases_state_add(PurchasesState *s, int32 day, int32 orders, float8 spend)
+purchases_state_add(PurchasesState *s, int32 day, int32 orders, int64 spend)
 {
 	if (s->n > 0)
 	{
@@ -224,7 +228,7 @@ purchases_from_state(PurchasesState *s)
 	Purchases  *p;
 	int32	   *day;
 	int32	   *orders;
-	float8	   *spend;
+	int64	   *spend;
 
 	purchases_state_compact(s);
 	p = palloc0(PURCHASES_SIZE(s->n));
@@ -240,8 +244,7 @@ purchases_from_state(PurchasesState *s)
 
 		day[i] = e->day;
 		orders[i] = e->orders;
-		/* store -0 as 0 so that equal histories have equal bytes */
-		spend[i] = e->spend == 0 ? 0.0 : e->spend;
+		spend[i] = e->spend;
 	}
 	return p;
 }
@@ -354,59 +357,47 @@ found:
 	}
 }
 
-/* Reject NaN, infinite and absurd amounts, naming the value. */
-static inline void
-check_amount(float8 amount)
+/* The error for an amount that is not finite or beyond the limit. */
+static void
+amount_error(const char *shown)
 {
-	if (unlikely(isnan(amount) || isinf(amount) || fabs(amount) > PURCHASES_MAX_AMOUNT))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid purchase amount: %s",
-						isnan(amount) ? "NaN" : isinf(amount) ? (amount > 0 ? "Infinity" : "-Infinity") :
-						DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(amount)))),
-				 errhint("Amounts must be finite numbers of absolute value at most 1e15; filter or repair the row.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid purchase amount: %s", shown),
+			 errhint(PURCHASES_AMOUNT_HINT)));
 }
 
 /*
- * The common body of the four purchases_agg transitions: one row is one
- * order (amount >= 0) or one refund (amount < 0).
+ * A float8 amount as units: amount * 10000 rounded half away from zero, so a
+ * binary double is taken to 4 decimals (0.1 + 0.2, which is
+ * 0.30000000000000004, is 3000 units).  NaN, infinities and amounts beyond
+ * 1e14 are errors.
  */
-static inline PurchasesState *
-purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
+static inline int64
+float8_amount_units(float8 amount)
 {
-	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_agg");
-	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+	int64		units = 0;
 
-	check_amount(amount);
-	purchases_check_day(day);
-	if (s == NULL)
-		s = purchases_state_create(aggcontext, 1);
-	purchases_state_add(s, day, amount >= 0 ? 1 : 0, amount);
-	return s;
+	if (unlikely(!(fabs(amount) <= PURCHASES_MAX_AMOUNT)))
+		amount_error(isnan(amount) ? "NaN" : isinf(amount) ? (amount > 0 ? "Infinity" : "-Infinity") :
+					 DatumGetCString(DirectFunctionCall1(float8out, Float8GetDatum(amount))));
+	(void) purchases_float8_units(amount, &units);
+	return units;
 }
 
-/* NULL time or amount: the row is ignored, as sum() ignores NULLs. */
-#define SKIP_NULL_ROW() \
-	do { \
-		if (PG_ARGISNULL(1) || PG_ARGISNULL(2)) \
-		{ \
-			if (PG_ARGISNULL(0)) \
-				PG_RETURN_NULL(); \
-			PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
-		} \
-	} while (0)
-
 /*
- * Fast, exact numeric -> double for the common amounts.
+ * Exact numeric -> units, without a cast.
  *
- * PostgreSQL 15 converts numeric to double by printing and re-parsing the
- * number, which dominates the cost of aggregating a numeric column.  Here the
- * on-disk numeric format (stable across releases, pg_upgrade relies on it) is
- * read directly: base-10000 digits d_i with a weight.  When the value is an
- * integer N < 2^53 times 10^E with |E| <= 22, N and 10^E are exact doubles
- * and one multiplication or division rounds correctly, so the result is
- * bit-identical to the cast (Clinger's fast path).  Anything else (more
- * digits, NaN, infinities, compressed or external values) takes the cast.
+ * The on-disk numeric format (stable across releases, pg_upgrade relies on
+ * it) is read directly: base-10000 digits d_0, d_1, ... with a weight w, the
+ * value being the sum of d_i * 10000^(w - i).  A unit is 1/10000, so d_i is
+ * worth d_i * 10000^(w + 1 - i) units: the digits with i <= w + 1 make the
+ * integer number of units, digit w + 2 (the 5th to 8th decimals) decides the
+ * rounding, half away from zero when it is >= 5000 (as round(x, 4) rounds),
+ * and later digits cannot change it.  So every finite numeric is converted
+ * exactly, with a few integer operations and no allocation.  Returns false
+ * for NaN, infinities and amounts beyond 1e14 (after rounding); *refund says
+ * whether the amount is negative (also when it rounds to 0).
  */
 #define NUM_SIGN_MASK			0xC000
 #define NUM_NEG					0x4000
@@ -417,30 +408,19 @@ purchases_trans(FunctionCallInfo fcinfo, int32 day, float8 amount)
 #define NUM_SHORT_WEIGHT_MASK	0x003F
 #define NUM_NBASE				10000
 
-static const double exact_pow10[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-};
-
 static inline bool
-numeric_fast_float8(Datum d, float8 *result)
+numeric_units(const struct varlena *v, int64 *units, bool *refund)
 {
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-	const char *data;
-	Size		len;
+	const char *data = VARDATA_ANY(v);
+	Size		len = VARSIZE_ANY_EXHDR(v);
 	uint16		header;
 	int			weight;
 	bool		negative;
 	int			hdr;
 	int			ndigits;
-	int64		n = 0;
-	int			e;
-	float8		val;
+	int			i;
+	int64		u = 0;
 
-	if (VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v))
-		return false;			/* compressed or out of line */
-	data = VARDATA_ANY(v);
-	len = VARSIZE_ANY_EXHDR(v);
 	if (len < sizeof(uint16))
 		return false;
 	memcpy(&header, data, sizeof(uint16));
@@ -465,83 +445,124 @@ numeric_fast_float8(Datum d, float8 *result)
 		weight = w;
 	}
 	ndigits = (int) ((len - hdr) / sizeof(int16));
-	if (ndigits > 4)
-		return false;			/* may not fit 2^53 */
-	for (int i = 0; i < ndigits; i++)
+	for (i = 0; i < ndigits && i <= weight + 2; i++)
 	{
 		int16		digit;
 
 		memcpy(&digit, data + hdr + i * sizeof(int16), sizeof(int16));
-		if (digit < 0 || digit >= NUM_NBASE)
+		if (unlikely(digit < 0 || digit >= NUM_NBASE))
+			return false;		/* corrupt */
+		if (i == weight + 2)
+		{
+			if (digit >= NUM_NBASE / 2 && unlikely(pg_add_s64_overflow(u, 1, &u)))
+				return false;
+			break;
+		}
+		if (unlikely(pg_mul_s64_overflow(u, NUM_NBASE, &u) || pg_add_s64_overflow(u, digit, &u)))
 			return false;
-		n = n * NUM_NBASE + digit;
 	}
-	if (n > (INT64CONST(1) << 53))
+	/* the zero digits numeric does not store, down to the units */
+	for (; i <= weight + 1 && u != 0; i++)
+		if (unlikely(pg_mul_s64_overflow(u, NUM_NBASE, &u)))
+			return false;
+	if (unlikely(u > PURCHASES_MAX_AMOUNT_UNITS))
 		return false;
-	e = 4 * (weight - ndigits + 1);
-	if (n == 0)
-		val = 0.0;
-	else if (e >= 0 && e <= 22)
-		val = (float8) n * exact_pow10[e];
-	else if (e < 0 && e >= -22)
-		val = (float8) n / exact_pow10[-e];
-	else
-		return false;
-	*result = negative ? -val : val;
+	*units = negative ? -u : u;
+	*refund = negative;
 	return true;
 }
 
 /*
- * A numeric amount as a double.  Out-of-range values (beyond 1e308) become
- * an error that says so, instead of the generic overflow of the cast.
+ * A numeric amount as units; NaN, infinities and amounts beyond 1e14 are
+ * errors.  Compressed or out-of-line values (rare for a number) are
+ * detoasted first.
  */
-static inline float8
-numeric_arg_float8(FunctionCallInfo fcinfo, int argno)
+static inline int64
+numeric_arg_units(FunctionCallInfo fcinfo, int argno, bool *refund)
 {
-	Numeric		num;
-	float8		val;
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	int64		units = 0;
 
-	if (likely(numeric_fast_float8(PG_GETARG_DATUM(argno), &val)))
-		return val;
-	num = PG_GETARG_NUMERIC(argno);
-	val = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, NumericGetDatum(num)));
-	if (unlikely(isinf(val)) && !numeric_is_inf(num))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid purchase amount: %s is out of range",
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(num)))),
-				 errhint("Amounts must be finite numbers of absolute value at most 1e15; filter or repair the row.")));
-	return val;
+	if (unlikely(VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v)))
+		v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
+	if (unlikely(!numeric_units(v, &units, refund)))
+		amount_error(DatumGetCString(DirectFunctionCall1(numeric_out, PointerGetDatum(v))));
+	return units;
 }
+
+/*
+ * The common body of the four purchases_agg transitions: one row is one
+ * order (amount >= 0) or one refund (amount < 0), units its amount.
+ */
+static inline PurchasesState *
+purchases_trans(FunctionCallInfo fcinfo, int32 day, int64 units, bool refund)
+{
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_agg");
+	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+
+	purchases_check_day(day);
+	if (s == NULL)
+		s = purchases_state_create(aggcontext, 1);
+	purchases_state_add(s, day, refund ? 0 : 1, units);
+	return s;
+}
+
+/* NULL time or amount: the row is ignored, as sum() ignores NULLs. */
+#define SKIP_NULL_ROW() \
+	do { \
+		if (PG_ARGISNULL(1) || PG_ARGISNULL(2)) \
+		{ \
+			if (PG_ARGISNULL(0)) \
+				PG_RETURN_NULL(); \
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
+		} \
+	} while (0)
 
 Datum
 rfm_purchases_trans_date_numeric(PG_FUNCTION_ARGS)
 {
+	bool		refund = false;
+	int64		units;
+
 	SKIP_NULL_ROW();
-	PG_RETURN_POINTER(purchases_trans(fcinfo, PG_GETARG_DATEADT(1), numeric_arg_float8(fcinfo, 2)));
+	units = numeric_arg_units(fcinfo, 2, &refund);
+	PG_RETURN_POINTER(purchases_trans(fcinfo, PG_GETARG_DATEADT(1), units, refund));
 }
 
 Datum
 rfm_purchases_trans_date_float8(PG_FUNCTION_ARGS)
 {
+	float8		amount;
+
 	SKIP_NULL_ROW();
-	PG_RETURN_POINTER(purchases_trans(fcinfo, PG_GETARG_DATEADT(1), PG_GETARG_FLOAT8(2)));
+	amount = PG_GETARG_FLOAT8(2);
+	PG_RETURN_POINTER(purchases_trans(fcinfo, PG_GETARG_DATEADT(1), float8_amount_units(amount),
+									  amount < 0));
 }
 
 Datum
 rfm_purchases_trans_tstz_numeric(PG_FUNCTION_ARGS)
 {
+	bool		refund = false;
+	int64		units;
+
 	SKIP_NULL_ROW();
+	units = numeric_arg_units(fcinfo, 2, &refund);
 	PG_RETURN_POINTER(purchases_trans(fcinfo, local_day(fcinfo, PG_GETARG_TIMESTAMPTZ(1)),
-									  numeric_arg_float8(fcinfo, 2)));
+									  units, refund));
 }
 
 Datum
 rfm_purchases_trans_tstz_float8(PG_FUNCTION_ARGS)
 {
+	float8		amount;
+	int64		units;
+
 	SKIP_NULL_ROW();
+	amount = PG_GETARG_FLOAT8(2);
+	units = float8_amount_units(amount);
 	PG_RETURN_POINTER(purchases_trans(fcinfo, local_day(fcinfo, PG_GETARG_TIMESTAMPTZ(1)),
-									  PG_GETARG_FLOAT8(2)));
+									  units, amount < 0));
 }
 
 /* Copy a state into cxt (combine with an empty left side). */
@@ -564,7 +585,7 @@ state_add_purchases(MemoryContext cxt, PurchasesState *s, Purchases *p)
 {
 	int32	   *day = PURCHASES_DAY(p);
 	int32	   *orders = PURCHASES_ORDERS(p);
-	float8	   *spend = PURCHASES_SPEND(p);
+	int64	   *spend = PURCHASES_SPEND(p);
 
 	if (s == NULL)
 		s = purchases_state_create(cxt, Max(p->ndays, 1));
@@ -647,7 +668,7 @@ rfm_purchases_deserialize(PG_FUNCTION_ARGS)
 	PurchasesState *s;
 	int32	   *day;
 	int32	   *orders;
-	float8	   *spend;
+	int64	   *spend;
 
 	/* bytea is only int-aligned; the arrays need double alignment */
 	if ((uintptr_t) b % MAXIMUM_ALIGNOF != 0)
@@ -657,7 +678,8 @@ rfm_purchases_deserialize(PG_FUNCTION_ARGS)
 	}
 	else
 		p = (Purchases *) b;
-	purchases_validate(p, size);
+	/* version 1 (a state of an older rfm.so) comes back converted */
+	p = purchases_validate(p, size);
 
 	/* sorted and unique (validated): fill the state directly */
 	s = purchases_state_create(aggcontext, Max(p->ndays, 1));

@@ -10,7 +10,9 @@
  * the rolling window (d - spend_window, d], exactly what
  * rfm.monetary(p, d, spend_window) returns; the orders in that window count
  * for a tier's min_orders, when it has one.  A member qualifies for the
- * highest tier whose min_spend (or min_orders) is reached.
+ * highest tier whose min_spend (or min_orders) is reached.  Spend is summed
+ * and compared exactly, in the units of rfm.purchases (1/10000; a min_spend
+ * with more decimals is rounded up to a unit), so 93.51 + 6.49 reaches 100.
  *
  * The replay starts on the first purchase day in the entry tier and walks
  * the days on which something can change:
@@ -41,6 +43,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -61,13 +64,6 @@ PG_FUNCTION_INFO_V1(rfm_tier_check);
 /* Spans longer than this are surely a typo. */
 #define TIER_MAX_MONTHS		1200
 #define TIER_MAX_DAYS		36600
-
-/*
- * Net spend is summed in double precision, so 93.51 + 6.49 may come out as
- * 99.99999999999999: a threshold counts as reached within this relative
- * tolerance, far below a cent and far above the rounding of any sum.
- */
-#define TIER_TOLERANCE		1e-9
 
 /* Calendar boundaries of day spans are counted from Monday 2000-01-03. */
 #define CALENDAR_DAY_ANCHOR	2
@@ -173,46 +169,57 @@ drop_day(const TierLadder *ladder, int32 d)
 	return c;
 }
 
-/* Whether spend reaches threshold, allowing for the rounding of sums. */
+/*
+ * Whether spend (units) reaches a tier's min_spend: an exact comparison, as
+ * both are in units (min_spend_units is min_spend rounded up to a unit).
+ */
 static inline bool
-spend_reaches(float8 spend, float8 threshold)
+spend_reaches(int64 spend, const TierStep *t)
 {
-	return spend >= threshold - TIER_TOLERANCE * Max(1.0, threshold);
+	return spend >= t->min_spend_units;
 }
 
-/* The highest tier that spend and orders in the window qualify for. */
+/* The highest tier that spend (units) and orders in the window qualify for. */
 static inline int
-qualified_tier(const TierLadder *ladder, float8 spend, int64 orders)
+qualified_tier(const TierLadder *ladder, int64 spend, int64 orders)
 {
 	for (int i = ladder->ntiers - 1; i > 0; i--)
 	{
 		const TierStep *t = &ladder->tiers[i];
 
-		if (spend_reaches(spend, t->min_spend) || (t->min_orders >= 0 && orders >= t->min_orders))
+		if (spend_reaches(spend, t) || (t->min_orders >= 0 && orders >= t->min_orders))
 			return i;
 	}
 	return 0;
 }
 
 /*
- * Net spend and orders of the entries [lo, hi), summed in day order as
- * rfm.monetary sums them, so the two agree to the last bit.
+ * Net spend (units) and orders of the entries [lo, hi): the spend is
+ * purchases_spend_sum's, as rfm.monetary's, so the two agree to the last bit.
  */
-static inline float8
+static inline int64
 window_sum(const Purchases *p, int32 lo, int32 hi, int64 *orders)
 {
-	const float8 *spend = PURCHASES_SPEND(p);
 	const int32 *ord = PURCHASES_ORDERS(p);
-	float8		total = 0;
 	int64		n = 0;
 
 	for (int32 i = lo; i < hi; i++)
-	{
-		total += spend[i];
 		n += ord[i];
-	}
 	*orders = n;
-	return total;
+	return purchases_spend_sum(p, lo, hi);
+}
+
+/* threshold - spend in currency, exactly in units (0 when reached). */
+static float8
+spend_missing(const TierStep *t, int64 spend)
+{
+	int64		missing;
+
+	if (spend >= t->min_spend_units)
+		return 0;
+	if (pg_sub_s64_overflow(t->min_spend_units, spend, &missing))
+		return t->min_spend - purchases_units_float8(spend);
+	return purchases_units_float8(missing);
 }
 
 /*
@@ -223,7 +230,7 @@ bool
 tier_replay(const TierLadder *ladder, const Purchases *p, DateADT as_of, TierResult *res)
 {
 	const int32 *day = PURCHASES_DAY(p);
-	const float8 *spend = PURCHASES_SPEND(p);
+	const int64 *spend = PURCHASES_SPEND(p);
 	PurchasesCut cut;
 	int32		end;
 	int32		lo = 0;			/* window entries are [lo, hi) */
@@ -239,7 +246,7 @@ tier_replay(const TierLadder *ladder, const Purchases *p, DateADT as_of, TierRes
 	int32		prev;
 	bool		has_grace = ladder->grace.months > 0 || ladder->grace.days > 0;
 	int64		orders;
-	float8		total;
+	int64		total;
 
 	if (!purchases_cut_at(p, as_of, &cut))
 		return false;
@@ -361,12 +368,8 @@ tier_replay(const TierLadder *ladder, const Purchases *p, DateADT as_of, TierRes
 		while (lo < hi && day[lo] < ws)
 			lo++;
 	}
-	res->qualifying_spend = window_sum(p, lo, hi, &orders);
-	if (isinf(res->qualifying_spend))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("net spend overflows double precision"),
-				 errhint("The history holds absurd amounts; amounts are at most 1e15 per order.")));
+	res->qualifying_units = window_sum(p, lo, hi, &orders);
+	res->qualifying_spend = purchases_units_float8(res->qualifying_units);
 
 	/* what still counts at the next review, and what is missing */
 	res->spend_to_keep = 0;
@@ -374,13 +377,13 @@ tier_replay(const TierLadder *ladder, const Purchases *p, DateADT as_of, TierRes
 	{
 		const TierStep *t = &ladder->tiers[cur];
 		int32		ws = window_start(ladder, res->next_review);
-		float8		kept;
+		int64		kept;
 
 		while (lo < hi && day[lo] < ws)
 			lo++;
 		kept = window_sum(p, lo, hi, &orders);
-		if (!(t->min_orders >= 0 && orders >= t->min_orders) && !spend_reaches(kept, t->min_spend))
-			res->spend_to_keep = t->min_spend - kept;
+		if (!(t->min_orders >= 0 && orders >= t->min_orders))
+			res->spend_to_keep = spend_missing(t, kept);
 	}
 	return true;
 }
@@ -460,7 +463,8 @@ load_ladder(MemoryContext cxt, const char *policy)
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT tier, rank, min_spend::float8, min_orders, "
 							  "spend_window, review_every, review_anchor, grace, one_step_down, "
-							  "spend_window::text, review_every::text, review_anchor, grace::text, one_step_down::text "
+							  "spend_window::text, review_every::text, review_anchor, grace::text, one_step_down::text, "
+							  "least(ceil(min_spend * 10000), 9223372036854775807)::int8 "
 							  "FROM rfm.tier_rule WHERE policy = $1 ORDER BY rank",
 							  1, &argtype, &arg, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read rfm.tier_rule");
@@ -494,6 +498,9 @@ load_ladder(MemoryContext cxt, const char *policy)
 		t->name = SPI_getvalue(tup, desc, 1);
 		t->rank = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
 		t->min_spend = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+		/* exact, in the units spend is summed in: 10000 per currency unit */
+		StaticAssertStmt(PURCHASES_SCALE == 10000, "the query above multiplies by PURCHASES_SCALE");
+		t->min_spend_units = DatumGetInt64(SPI_getbinval(tup, desc, 15, &isnull));
 		v = SPI_getbinval(tup, desc, 4, &isnull);
 		t->min_orders = isnull ? -1 : DatumGetInt32(v);
 
@@ -680,7 +687,7 @@ rfm_tier_status(PG_FUNCTION_ARGS)
 		const TierStep *next = &ladder->tiers[res.tier + 1];
 
 		values[5] = CStringGetTextDatum(next->name);
-		values[6] = Float8GetDatum(Max(next->min_spend - res.qualifying_spend, 0.0));
+		values[6] = Float8GetDatum(spend_missing(next, res.qualifying_units));
 	}
 	else
 		nulls[5] = nulls[6] = true;

@@ -32,6 +32,8 @@ typedef struct TierStep
 	char	   *name;
 	int32		rank;
 	float8		min_spend;
+	int64		min_spend_units;	/* min_spend in units of rfm.purchases,
+									 * rounded up (and clamped to the range) */
 	int32		min_orders;		/* -1: no order criterion */
 } TierStep;
 
@@ -55,7 +57,8 @@ typedef struct TierResult
 	int			tier;			/* index into ladder->tiers */
 	int32		since;			/* day the member entered it */
 	int32		next_review;	/* next review (or end of grace) after as_of */
-	float8		qualifying_spend;	/* net spend in the window ending as_of */
+	int64		qualifying_units;	/* net spend in the window ending as_of */
+	float8		qualifying_spend;	/* the same as rfm.monetary returns it */
 	float8		spend_to_keep;	/* spend still needed by next_review */
 } TierResult;
 

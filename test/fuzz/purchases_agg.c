@@ -7,10 +7,11 @@
  *	  per-day tally.
  *
  * Each 4 input bytes are one row: a day among 256, a flags byte (which of
- * two partial states gets the row; order or refund) and an int16 amount.
- * The amounts are integers, so every sum is exact whatever order the state
- * adds them in.  The two partial states are combined as a parallel plan
- * would; the result must equal the tally and pass check_purchases().
+ * two partial states gets the row; order or refund; whether the int16 amount
+ * is in units or in whole currency, 10000 units) and an int16 amount.  Spend
+ * is integer units, so every sum is exact whatever order the state adds
+ * them in.  The two partial states are combined as a parallel plan would;
+ * the result must equal the tally and pass check_purchases().
  *
  * fuzz-sources: src/rfm.c src/purchases/purchases_type.c src/purchases/purchases_agg.c
  *
@@ -28,7 +29,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int64		orders[256] = {0};
-	float8		spend[256] = {0};
+	int64		spend[256] = {0};
 	bool		seen[256] = {false};
 	PurchasesState *part[2];
 	Datum		d;
@@ -41,7 +42,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		int			day = data[i];
 		bool		refund = (data[i + 1] & 2) != 0;
-		float8		amount = abs((int16) (data[i + 2] << 8 | data[i + 3]));
+		int64		amount = abs((int16) (data[i + 2] << 8 | data[i + 3]));
+
+		if (data[i + 1] & 4)
+			amount *= PURCHASES_SCALE;
 
 		if (refund)
 			amount = -amount;

@@ -2,9 +2,10 @@
  *
  * purchases_check.h
  *	  Invariants every accepted rfm.purchases value must satisfy, shared by
- *	  the purchases harnesses: it validates, it is normalized (no -0 spend,
- *	  so that byte equality is value equality), and both of its external
- *	  forms read back to the same bytes.
+ *	  the purchases harnesses: it is of format version 2 (what is read in
+ *	  version 1 is converted), it validates, its spends are exact units
+ *	  (never PG_INT64_MIN, so that they can be negated), and both of its
+ *	  external forms read back to the same bytes.
  *
  *-------------------------------------------------------------------------
  */
@@ -58,7 +59,29 @@ purchases_recv_bytes(const char *data, int len, Purchases **p)
 	return ok;
 }
 
-/* Abort unless p is a valid, normalized value whose text and binary forms read back to it. */
+/*
+ * Whether b is a's conversion from version 1 to version 2: the same size,
+ * days and orders, version 2, each spend the float8 spend rounded to units.
+ */
+static inline bool
+purchases_converted(const Purchases *v1, const Purchases *v2)
+{
+	const float8 *fspend = PURCHASES_SPEND_FLOAT(v1);
+
+	if (VARSIZE(v1) != VARSIZE(v2) || v1->ndays != v2->ndays || v2->version != PURCHASES_VERSION ||
+		memcmp(PURCHASES_DAY(v1), PURCHASES_DAY(v2), 2 * sizeof(int32) * v1->ndays) != 0)
+		return false;
+	for (int32 i = 0; i < v1->ndays; i++)
+	{
+		int64		units;
+
+		if (!purchases_float8_units(fspend[i], &units) || units != PURCHASES_SPEND(v2)[i])
+			return false;
+	}
+	return true;
+}
+
+/* Abort unless p is a valid value of version 2 whose text and binary forms read back to it. */
 static inline void
 check_purchases(Purchases *p)
 {
@@ -66,11 +89,12 @@ check_purchases(Purchases *p)
 	char	   *text;
 	bytea	   *bin;
 	Purchases  *back;
-	float8	   *spend = PURCHASES_SPEND(p);
+	int64	   *spend = PURCHASES_SPEND(p);
 
+	PGSTUB_CHECK(p->version == PURCHASES_VERSION);
 	PGSTUB_CHECK(pgstub_call(validate_fn, 1, PointerGetDatum(p), 0, &d));
 	for (int32 i = 0; i < p->ndays; i++)
-		PGSTUB_CHECK(spend[i] != 0 || !signbit(spend[i]));
+		PGSTUB_CHECK(spend[i] != PG_INT64_MIN);
 
 	/* text: in(out(p)) = p, and out of that is the same text */
 	PGSTUB_CHECK(pgstub_call(rfm_purchases_out, 1, PointerGetDatum(p), 0, &d));
