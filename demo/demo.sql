@@ -73,8 +73,8 @@ SELECT c.dimension, c.breaks, c.members_per_score
   FROM rfm_cdnow.cutpoints c JOIN rfm_cdnow.refreshes r USING (refresh_id)
  WHERE r.as_of = '1998-06-30' ORDER BY 1;
 
-\echo '== KPIs per refresh'
-SELECT as_of, members, round(revenue::numeric) AS revenue, round(100 * active_rate::numeric, 1) AS active_pct,
+\echo '== KPIs per refresh (revenue: the window''s; revenue_in_period: orders since the refresh before)'
+SELECT as_of, members, round(revenue) AS revenue, round(period_revenue) AS revenue_in_period, round(100 * active_rate, 1) AS active_pct,
        round(100 * repurchase_rate::numeric, 1) AS repurchase_pct, round(100 * churn_rate::numeric, 1) AS churn_pct,
        round(100 * p_to_a_rate::numeric, 1) AS wake_up_pct, round(100 * top20_revenue_share::numeric, 1) AS top20_pct
   FROM rfm_cdnow.kpi ORDER BY as_of;
