@@ -25,6 +25,9 @@ OBJS = \
 	src/clv/clv_math.o \
 	src/clv/clv_fit.o \
 	src/clv/clv_predict.o \
+	src/campaign/distributions.o \
+	src/campaign/campaign_agg.o \
+	src/campaign/campaign_compare.o \
 	src/model/progress.o \
 	src/scheduler/cron.o \
 	src/scheduler/launcher.o \
@@ -42,6 +45,7 @@ SQL_PARTS = \
 	src/tiers/tiers.sql \
 	src/intent/intent.sql \
 	src/clv/clv.sql \
+	src/campaign/campaign_stats.sql \
 	src/model/model.sql \
 	src/model/model_1_1.sql \
 	src/model/model_1_2.sql \
@@ -80,7 +84,7 @@ DATA_built = rfm--$(EXTVERSION).sql $(UPDATE_SCRIPT)
 DATA = src/upgrade/rfm--1.0.sql $(sort $(filter-out %.head.sql,$(wildcard src/upgrade/rfm--*--*.sql)))
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
-	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data \
+	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data campaign_stats \
 	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv scheduler scheduler_launcher \
 	privileges security upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \

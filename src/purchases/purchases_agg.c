@@ -38,16 +38,6 @@
 #include "../rfm.h"
 #include "purchases.h"
 
-/*
- * Largest accepted order amount, in absolute value, and the same in units.
- * No real order comes near it, and nine orders of it still fit in a day
- * (9e18 units of the 9.22e18 an int64 holds).
- */
-#define PURCHASES_MAX_AMOUNT	1e14
-#define PURCHASES_MAX_AMOUNT_UNITS	(INT64CONST(100000000000000) * PURCHASES_SCALE)
-#define PURCHASES_AMOUNT_HINT \
-	"Amounts must be finite numbers of absolute value at most 1e14 (they are kept to 4 decimals); filter or repair the row."
-
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_numeric);
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_float8);
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_tstz_numeric);
@@ -386,93 +376,6 @@ float8_amount_units(float8 amount)
 }
 
 /*
- * Exact numeric -> units, without a cast.
- *
- * The on-disk numeric format (stable across releases, pg_upgrade relies on
- * it) is read directly: base-10000 digits d_0, d_1, ... with a weight w, the
- * value being the sum of d_i * 10000^(w - i).  A unit is 1/10000, so d_i is
- * worth d_i * 10000^(w + 1 - i) units: the digits with i <= w + 1 make the
- * integer number of units, digit w + 2 (the 5th to 8th decimals) decides the
- * rounding, half away from zero when it is >= 5000 (as round(x, 4) rounds),
- * and later digits cannot change it.  So every finite numeric is converted
- * exactly, with a few integer operations and no allocation.  Returns false
- * for NaN, infinities and amounts beyond 1e14 (after rounding); *refund says
- * whether the amount is negative (also when it rounds to 0).
- */
-#define NUM_SIGN_MASK			0xC000
-#define NUM_NEG					0x4000
-#define NUM_SHORT				0x8000
-#define NUM_SPECIAL				0xC000
-#define NUM_SHORT_SIGN_MASK		0x2000
-#define NUM_SHORT_WEIGHT_SIGN	0x0040
-#define NUM_SHORT_WEIGHT_MASK	0x003F
-#define NUM_NBASE				10000
-
-static inline bool
-numeric_units(const struct varlena *v, int64 *units, bool *refund)
-{
-	const char *data = VARDATA_ANY(v);
-	Size		len = VARSIZE_ANY_EXHDR(v);
-	uint16		header;
-	int			weight;
-	bool		negative;
-	int			hdr;
-	int			ndigits;
-	int			i;
-	int64		u = 0;
-
-	if (len < sizeof(uint16))
-		return false;
-	memcpy(&header, data, sizeof(uint16));
-	if ((header & NUM_SIGN_MASK) == NUM_SPECIAL)
-		return false;			/* NaN, Infinity */
-	if ((header & NUM_SIGN_MASK) == NUM_SHORT)
-	{
-		hdr = sizeof(uint16);
-		negative = (header & NUM_SHORT_SIGN_MASK) != 0;
-		weight = (header & NUM_SHORT_WEIGHT_SIGN) ? (int) (header | ~NUM_SHORT_WEIGHT_MASK)
-			: (int) (header & NUM_SHORT_WEIGHT_MASK);
-	}
-	else
-	{
-		int16		w;
-
-		if (len < 2 * sizeof(uint16))
-			return false;
-		hdr = 2 * sizeof(uint16);
-		negative = (header & NUM_SIGN_MASK) == NUM_NEG;
-		memcpy(&w, data + sizeof(uint16), sizeof(int16));
-		weight = w;
-	}
-	ndigits = (int) ((len - hdr) / sizeof(int16));
-	for (i = 0; i < ndigits && i <= weight + 2; i++)
-	{
-		int16		digit;
-
-		memcpy(&digit, data + hdr + i * sizeof(int16), sizeof(int16));
-		if (unlikely(digit < 0 || digit >= NUM_NBASE))
-			return false;		/* corrupt */
-		if (i == weight + 2)
-		{
-			if (digit >= NUM_NBASE / 2 && unlikely(pg_add_s64_overflow(u, 1, &u)))
-				return false;
-			break;
-		}
-		if (unlikely(pg_mul_s64_overflow(u, NUM_NBASE, &u) || pg_add_s64_overflow(u, digit, &u)))
-			return false;
-	}
-	/* the zero digits numeric does not store, down to the units */
-	for (; i <= weight + 1 && u != 0; i++)
-		if (unlikely(pg_mul_s64_overflow(u, NUM_NBASE, &u)))
-			return false;
-	if (unlikely(u > PURCHASES_MAX_AMOUNT_UNITS))
-		return false;
-	*units = negative ? -u : u;
-	*refund = negative;
-	return true;
-}
-
-/*
  * A numeric amount as units; NaN, infinities and amounts beyond 1e14 are
  * errors.  Compressed or out-of-line values (rare for a number) are
  * detoasted first.
@@ -485,7 +388,7 @@ numeric_arg_units(FunctionCallInfo fcinfo, int argno, bool *refund)
 
 	if (unlikely(VARATT_IS_EXTENDED(v) && !VARATT_IS_SHORT(v)))
 		v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
-	if (unlikely(!numeric_units(v, &units, refund)))
+	if (unlikely(!purchases_numeric_units(v, &units, refund)))
 		amount_error(DatumGetCString(DirectFunctionCall1(numeric_out, PointerGetDatum(v))));
 	return units;
 }
