@@ -45,7 +45,6 @@ SQL_PARTS = \
 	src/tiers/tiers.sql \
 	src/intent/intent.sql \
 	src/clv/clv.sql \
-	src/campaign/campaign_stats.sql \
 	src/model/model.sql \
 	src/model/model_1_1.sql \
 	src/model/model_1_2.sql \
@@ -54,6 +53,7 @@ SQL_PARTS = \
 	src/model/model_1_5.sql \
 	src/model/model_1_6.sql \
 	src/model/model_1_7.sql \
+	src/campaign/campaign_stats.sql \
 	src/model/model_functions.sql \
 	src/model/refresh.sql \
 	src/model/refresh_states.sql \
@@ -65,6 +65,7 @@ SQL_PARTS = \
 	src/model/refresh_flow.sql \
 	src/model/refresh_write.sql \
 	src/model/refresh_bi.sql \
+	src/campaign/campaign.sql \
 	src/scheduler/scheduler.sql \
 	src/model/model_last.sql
 
@@ -85,7 +86,7 @@ DATA = src/upgrade/rfm--1.0.sql $(sort $(filter-out %.head.sql,$(wildcard src/up
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data campaign_stats \
-	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv scheduler scheduler_launcher \
+	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv campaign scheduler scheduler_launcher \
 	privileges security upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)

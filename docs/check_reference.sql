@@ -38,7 +38,7 @@ objects AS (
   SELECT 'model object', unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions',
                                       'tier_watch', 'dciu_lifts', 'refresh_totals', 'prospects', 'segment_summary',
                                       'lifecycle_summary', 'value_segment_summary', 'value_segment_history', 'label_counts',
-                                      'flow_sankey', 'flow', 'kpi', 'dciu_lift', 'napl_dciu'])
+                                      'flow_sankey', 'flow', 'kpi', 'dciu_lift', 'napl_dciu', 'campaign_results', 'campaign_reviews'])
 )
 SELECT o.kind, o.name AS missing_heading
   FROM objects o
@@ -61,4 +61,4 @@ SELECT count(*) AS public_objects_checked FROM (
   UNION ALL SELECT unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions',
                                 'tier_watch', 'dciu_lifts', 'refresh_totals', 'prospects', 'segment_summary', 'lifecycle_summary',
                                 'value_segment_summary', 'value_segment_history', 'label_counts', 'flow_sankey', 'flow', 'kpi',
-                                'dciu_lift', 'napl_dciu'])) o;
+                                'dciu_lift', 'napl_dciu', 'campaign_results', 'campaign_reviews'])) o;

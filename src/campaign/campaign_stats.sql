@@ -3,6 +3,9 @@
  * Campaign review, the statistical core (C in this folder): distributions, the exact sufficient statistics
  * of a cell of members (rfm.campaign_cell_agg), the comparison of a treatment cell with a control cell
  * (rfm.campaign_compare) and the sample-ratio-mismatch check (rfm.srm_test). docs/campaigns.md, "Statistics".
+ * The types rfm.campaign_cell and rfm.campaign_comparison are in src/model/model_1_7.sql (made before the
+ * functions, by a fresh install and an update alike), the aggregate rfm.campaign_cell_agg in model_last.sql
+ * (after its support functions).
  */
 
 -- distributions (C99 erfc, incomplete beta and gamma: distributions.c)
@@ -28,16 +31,6 @@ COMMENT ON FUNCTION rfm.chi_square_cdf(double precision, double precision) IS
   'Chi-square cumulative distribution P(X <= x) with df > 0 degrees of freedom';
 
 -- the sufficient statistics of a cell of members: exact sums (y, x to 4 decimals, squares and products to 8)
-CREATE TYPE rfm.campaign_cell AS (
-  members bigint,
-  responders bigint,
-  sum_y numeric,
-  sum_y2 numeric,
-  sum_x numeric,
-  sum_x2 numeric,
-  sum_xy numeric);
-COMMENT ON TYPE rfm.campaign_cell IS
-  'Exact sufficient statistics of a cell of members: counts of members and responders, sums of y (outcome), y^2, x (pre-period covariate), x^2 and x*y';
 
 CREATE FUNCTION rfm.campaign_cell_trans(internal, numeric, numeric, boolean) RETURNS internal
   AS 'MODULE_PATHNAME', 'rfm_campaign_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -58,23 +51,6 @@ COMMENT ON FUNCTION rfm.campaign_cell_serialize(internal) IS 'Serialize function
 COMMENT ON FUNCTION rfm.campaign_cell_deserialize(bytea, internal) IS 'Deserialize function of rfm.campaign_cell_agg (validates the bytes)';
 COMMENT ON FUNCTION rfm.campaign_cell_final(internal) IS 'Final function of rfm.campaign_cell_agg';
 
-CREATE AGGREGATE rfm.campaign_cell_agg(y numeric, x numeric, responded boolean) (
-  SFUNC = rfm.campaign_cell_trans, STYPE = internal, SSPACE = 96,
-  FINALFUNC = rfm.campaign_cell_final, COMBINEFUNC = rfm.campaign_cell_combine,
-  SERIALFUNC = rfm.campaign_cell_serialize, DESERIALFUNC = rfm.campaign_cell_deserialize,
-  PARALLEL = SAFE
-);
-CREATE AGGREGATE rfm.campaign_cell_agg(y double precision, x double precision, responded boolean) (
-  SFUNC = rfm.campaign_cell_trans, STYPE = internal, SSPACE = 96,
-  FINALFUNC = rfm.campaign_cell_final, COMBINEFUNC = rfm.campaign_cell_combine,
-  SERIALFUNC = rfm.campaign_cell_serialize, DESERIALFUNC = rfm.campaign_cell_deserialize,
-  PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE rfm.campaign_cell_agg(numeric, numeric, boolean) IS
-  'Exact sufficient statistics of a cell, one row per member: y outcome, x pre-period covariate (NULL = 0), responded (NULL = false); no rows give a cell of zeros';
-COMMENT ON AGGREGATE rfm.campaign_cell_agg(double precision, double precision, boolean) IS
-  'Exact sufficient statistics of a cell, one row per member (values rounded to 4 decimals): y outcome, x pre-period covariate (NULL = 0), responded (NULL = false)';
-
 CREATE FUNCTION rfm.campaign_cell_add(a rfm.campaign_cell, b rfm.campaign_cell) RETURNS rfm.campaign_cell
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
   AS $$ SELECT ROW(a.members + b.members, a.responders + b.responders, a.sum_y + b.sum_y, a.sum_y2 + b.sum_y2,
@@ -83,31 +59,6 @@ COMMENT ON FUNCTION rfm.campaign_cell_add(rfm.campaign_cell, rfm.campaign_cell) 
   'Two cells pooled: counts and sums added (exact)';
 
 -- the comparison of a treatment cell with a control cell
-CREATE TYPE rfm.campaign_comparison AS (
-  response_rate double precision,
-  control_response_rate double precision,
-  response_uplift double precision,
-  response_uplift_low double precision,
-  response_uplift_high double precision,
-  response_p double precision,
-  revenue_per_member double precision,
-  control_revenue_per_member double precision,
-  revenue_uplift double precision,
-  revenue_uplift_low double precision,
-  revenue_uplift_high double precision,
-  revenue_p double precision,
-  revenue_df double precision,
-  cuped_theta double precision,
-  cuped_revenue_uplift double precision,
-  cuped_revenue_uplift_low double precision,
-  cuped_revenue_uplift_high double precision,
-  cuped_revenue_p double precision,
-  relative_revenue_lift double precision,
-  relative_revenue_lift_low double precision,
-  relative_revenue_lift_high double precision,
-  incremental_revenue double precision);
-COMMENT ON TYPE rfm.campaign_comparison IS
-  'Treatment against control: response rates and uplift (Newcombe interval, pooled z-test), revenue per member and uplift (Welch), CUPED uplift, relative lift (delta method), incremental revenue';
 
 CREATE FUNCTION rfm.campaign_compare(treatment rfm.campaign_cell, control rfm.campaign_cell,
                                      confidence double precision DEFAULT 0.95) RETURNS rfm.campaign_comparison

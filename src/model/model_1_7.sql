@@ -64,3 +64,89 @@ UPDATE rfm.label SET name = '週期內新客' WHERE builtin AND kind = 'nes' AND
 UPDATE rfm.label SET name = '主力客' WHERE builtin AND kind = 'nes' AND code = 'E0' AND locale = 'zh-TW';
 COMMENT ON TYPE rfm.nes_stage IS
   'ORDERLY lifecycle against the member''s own purchase cycle: N new (within the cycle), E0 existing (core), S1 sleepy, S2 half-asleep, S3 asleep';
+
+-- Campaigns (docs/campaigns.md): an A/B test of a model's members, its arms assigned in a relation of the owner's;
+-- reviewed by rfm.campaign_review. Row security and grants in model_last.sql.
+CREATE TABLE rfm.campaign (
+  name text PRIMARY KEY,
+  model text NOT NULL REFERENCES rfm.model (name) ON DELETE CASCADE,
+  assignments regclass NOT NULL,
+  member_column name NOT NULL,
+  arm_column name NOT NULL,
+  assigned_column name NOT NULL,
+  options jsonb NOT NULL DEFAULT '{}',
+  owner regrole NOT NULL DEFAULT current_user::regrole,
+  created timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE rfm.campaign IS
+  'Campaigns created by rfm.create_campaign: the model, the relation of assignments (member, arm, when) and the options; a role sees the campaigns of its own roles';
+COMMENT ON COLUMN rfm.campaign.name IS 'The campaign''s name';
+COMMENT ON COLUMN rfm.campaign.model IS 'The model whose members and labels it reviews (rfm.model.name); dropped with it';
+COMMENT ON COLUMN rfm.campaign.assignments IS 'One row per member: the arm it was assigned to and when';
+COMMENT ON COLUMN rfm.campaign.member_column IS 'Member column of the assignments';
+COMMENT ON COLUMN rfm.campaign.arm_column IS 'Arm column of the assignments (text)';
+COMMENT ON COLUMN rfm.campaign.assigned_column IS 'Assignment time column of the assignments (date or timestamp)';
+COMMENT ON COLUMN rfm.campaign.options IS 'Options (rfm.campaign_option), checked by rfm.create_campaign and rfm.alter_campaign';
+COMMENT ON COLUMN rfm.campaign.owner IS 'The role that created it: the owner of its model';
+COMMENT ON COLUMN rfm.campaign.created IS 'When it was created';
+ALTER TABLE rfm.campaign ENABLE ROW LEVEL SECURITY;
+SELECT pg_catalog.pg_extension_config_dump('rfm.campaign', '');
+
+-- The options a campaign knows.
+CREATE TABLE rfm.campaign_option (
+  name text PRIMARY KEY,
+  default_value jsonb,
+  description text NOT NULL
+);
+COMMENT ON TABLE rfm.campaign_option IS 'The options of rfm.create_campaign, their defaults and meaning';
+COMMENT ON COLUMN rfm.campaign_option.name IS 'Option name';
+COMMENT ON COLUMN rfm.campaign_option.default_value IS 'Value when the option is not given';
+COMMENT ON COLUMN rfm.campaign_option.description IS 'What it means and which values it takes';
+INSERT INTO rfm.campaign_option VALUES
+  ('control_arm', '"control"', 'the arm that was not treated (a string): every other arm is compared with it'),
+  ('window', '"14 days"', 'response window after each member''s assignment: an interval string of at least a day'),
+  ('pre_period', 'null', 'pre-period before the assignment whose spend is the CUPED covariate: an interval string; null = the window''s length'),
+  ('cost', '{}', 'cost per member of each arm, in the source''s money: {"arm": 0.12, ...}; arms not named cost 0'),
+  ('margin_rate', 'null', 'share of revenue that is profit (0 to 1): with it, profit and ROI are reported'),
+  ('min_cell_size', '100', 'smallest arm, treatment or control, that a cell is tested with (at least 2); smaller cells are reported without tests'),
+  ('allocation', 'null', 'expected share of each arm, for the sample-ratio-mismatch test: {"arm": 1, ...} (normalized); null = equal shares'),
+  ('confidence', '0.95', 'confidence level of the intervals (between 0 and 1, exclusive)');
+GRANT SELECT ON rfm.campaign_option TO PUBLIC;
+
+-- The types of campaign review's statistics (src/campaign/campaign_stats.sql: the functions over them): a cell's
+-- sufficient statistics, and a comparison of two cells.
+CREATE TYPE rfm.campaign_cell AS (
+  members bigint,
+  responders bigint,
+  sum_y numeric,
+  sum_y2 numeric,
+  sum_x numeric,
+  sum_x2 numeric,
+  sum_xy numeric);
+COMMENT ON TYPE rfm.campaign_cell IS
+  'Exact sufficient statistics of a cell of members: counts of members and responders, sums of y (outcome), y^2, x (pre-period covariate), x^2 and x*y';
+CREATE TYPE rfm.campaign_comparison AS (
+  response_rate double precision,
+  control_response_rate double precision,
+  response_uplift double precision,
+  response_uplift_low double precision,
+  response_uplift_high double precision,
+  response_p double precision,
+  revenue_per_member double precision,
+  control_revenue_per_member double precision,
+  revenue_uplift double precision,
+  revenue_uplift_low double precision,
+  revenue_uplift_high double precision,
+  revenue_p double precision,
+  revenue_df double precision,
+  cuped_theta double precision,
+  cuped_revenue_uplift double precision,
+  cuped_revenue_uplift_low double precision,
+  cuped_revenue_uplift_high double precision,
+  cuped_revenue_p double precision,
+  relative_revenue_lift double precision,
+  relative_revenue_lift_low double precision,
+  relative_revenue_lift_high double precision,
+  incremental_revenue double precision);
+COMMENT ON TYPE rfm.campaign_comparison IS
+  'Treatment against control: response rates and uplift (Newcombe interval, pooled z-test), revenue per member and uplift (Welch), CUPED uplift, relative lift (delta method), incremental revenue';

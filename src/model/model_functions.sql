@@ -390,6 +390,44 @@ BEGIN
       refresh_id bigint NOT NULL REFERENCES %1$I.refreshes, dimension text NOT NULL, label text NOT NULL,
       members bigint NOT NULL, revenue numeric NOT NULL, PRIMARY KEY (refresh_id, dimension, label));
     COMMENT ON TABLE %1$I.refresh_totals IS 'Members and the sum of their monetary value per label and dimension at every refresh since rfm 1.7 (model %2$s)';
+    CREATE TABLE IF NOT EXISTS %1$I.campaign_results (
+      campaign text NOT NULL, dimension text NOT NULL, published timestamptz NOT NULL,
+      dimension_value text,
+      arm text,
+      members bigint,
+      responders bigint,
+      control_members bigint,
+      control_responders bigint,
+      response_rate double precision,
+      control_response_rate double precision,
+      response_uplift double precision,
+      response_uplift_low double precision,
+      response_uplift_high double precision,
+      response_p double precision,
+      revenue_per_member double precision,
+      control_revenue_per_member double precision,
+      revenue_uplift double precision,
+      revenue_uplift_low double precision,
+      revenue_uplift_high double precision,
+      revenue_p double precision,
+      cuped_revenue_uplift double precision,
+      cuped_revenue_uplift_low double precision,
+      cuped_revenue_uplift_high double precision,
+      cuped_revenue_p double precision,
+      relative_revenue_lift double precision,
+      relative_revenue_lift_low double precision,
+      relative_revenue_lift_high double precision,
+      incremental_revenue double precision,
+      cost double precision,
+      profit double precision,
+      roi double precision,
+      q_value double precision,
+      revenue_q_value double precision,
+      members_not_in_model bigint,
+      window_days_covered integer,
+      srm_p double precision,
+      note text);
+    COMMENT ON TABLE %1$I.campaign_results IS 'Reviews of the campaigns on model %2$s as rfm.publish_campaign wrote them (rfm.campaign_review for the whole campaign and every label dimension)';
     CREATE TABLE IF NOT EXISTS %1$I.prospects (member_id %3$s PRIMARY KEY, dciu text NOT NULL, intent_score double precision NOT NULL);
     COMMENT ON TABLE %1$I.prospects IS 'Members who browsed (option events) but have no purchase by the last refresh''s as_of, with their DCIU bucket then (model %2$s)';
   $f$, s, m.name, (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
@@ -397,7 +435,8 @@ BEGIN
   FOR v IN SELECT c.oid, c.relname, c.relkind FROM pg_class c
             WHERE c.relnamespace = s::regnamespace AND c.relkind IN ('v', 'm')
               AND c.relname IN ('labels', 'kpi', 'flow', 'dciu_lift', 'segment_summary', 'lifecycle_summary', 'napl_dciu',
-                                'value_segment_summary', 'value_segment_history', 'label_counts', 'flow_sankey')
+                                'value_segment_summary', 'value_segment_history', 'label_counts', 'flow_sankey',
+                                'campaign_reviews')
             ORDER BY c.oid DESC LOOP
     grants := grants || jsonb_build_object(v.relname, rfm._grants_sql(v.oid, format('%I.%I', s, v.relname)));
     EXECUTE format('DROP %s %I.%I', CASE v.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, s, v.relname);
@@ -488,6 +527,12 @@ BEGIN
        GROUP BY r.as_of, t.dimension, t.to_label;
     COMMENT ON VIEW %1$I.label_counts IS 'Members per label at every refresh of model %2$s, per dimension: members per stage over time';
 
+    CREATE VIEW %1$I.campaign_reviews AS
+      SELECT r.campaign, r.dimension, r.dimension_value, rfm._chart_name(r.dimension, r.dimension_value) AS dimension_value_name,
+             r.arm, r.members, r.responders, r.control_members, r.control_responders, r.response_rate, r.control_response_rate, r.response_uplift, r.response_uplift_low, r.response_uplift_high, r.response_p, r.revenue_per_member, r.control_revenue_per_member, r.revenue_uplift, r.revenue_uplift_low, r.revenue_uplift_high, r.revenue_p, r.cuped_revenue_uplift, r.cuped_revenue_uplift_low, r.cuped_revenue_uplift_high, r.cuped_revenue_p, r.relative_revenue_lift, r.relative_revenue_lift_low, r.relative_revenue_lift_high, r.incremental_revenue, r.cost, r.profit, r.roi, r.q_value, r.revenue_q_value, r.members_not_in_model, r.window_days_covered, r.srm_p, r.note, r.published
+        FROM %1$I.campaign_results r;
+    COMMENT ON VIEW %1$I.campaign_reviews IS 'The published reviews of every campaign on model %2$s, per dimension value (labels as of each member''s assignment day) and treatment arm against control, display names in the reader''s rfm.locale (rfm.publish_campaign writes them)';
+
     CREATE VIEW %1$I.flow_sankey AS
       SELECT p.as_of AS from_date, r.as_of AS to_date, t.dimension, t.from_label, t.to_label,
              rfm._chart_name(t.dimension, t.from_label) AS from_name, rfm._chart_name(t.dimension, t.to_label) AS to_name,
@@ -540,7 +585,7 @@ DECLARE
   money CONSTANT text := ', in the source''s units, rounded to the decimals of its amount column (2 for floating point)';
 BEGIN
   FOR c IN
-    SELECT v.rel, v.col, replace(v.note, ' $money', money) AS note
+    SELECT r.rel, v.col, replace(v.note, ' $money', money) AS note
       FROM (VALUES
         ('labels', 'member_id', 'Member id (the source''s member column)'),
         ('labels', 'as_of', 'Day of the last refresh: the labels hold as of it'),
@@ -648,6 +693,45 @@ BEGIN
         ('prospects', 'member_id', 'Member id of a browser without a purchase by as_of'),
         ('prospects', 'dciu', 'DCIU bucket at the last refresh (D, C, I, U)'),
         ('prospects', 'intent_score', 'The intent score the bucket was read from (rfm.intent_score)'),
+        ('campaign_reviews', 'campaign', 'The campaign (rfm.campaign.name)'),
+        ('campaign_reviews', 'dimension', 'What the rows are split by: (all), a label as of each member''s assignment day (segment, value_segment, napl, nes, tier, dciu), or a column of the assignments'),
+        ('campaign_reviews', 'dimension_value', 'The value of the dimension: a label code, (not in model) for members without labels at their assignment, or (all)'),
+        ('campaign_reviews', 'dimension_value_name', 'Display name of dimension_value in the reader''s rfm.locale'),
+        ('campaign_reviews', 'arm', 'The treatment arm compared with the control arm'),
+        ('campaign_reviews', 'members', 'Members assigned to the arm (intention to treat)'),
+        ('campaign_reviews', 'responders', 'Of them, members with an order in the response window'),
+        ('campaign_reviews', 'control_members', 'Members assigned to the control arm'),
+        ('campaign_reviews', 'control_responders', 'Of them, members with an order in the response window'),
+        ('campaign_reviews', 'response_rate', 'responders / members'),
+        ('campaign_reviews', 'control_response_rate', 'control_responders / control_members'),
+        ('campaign_reviews', 'response_uplift', 'response_rate - control_response_rate'),
+        ('campaign_reviews', 'response_uplift_low', 'Lower limit of the response uplift (Newcombe hybrid score interval, at the campaign''s confidence level)'),
+        ('campaign_reviews', 'response_uplift_high', 'Upper limit of the response uplift (Newcombe hybrid score interval)'),
+        ('campaign_reviews', 'response_p', 'Two-sided p-value of the response uplift (two-proportion z-test, pooled variance)'),
+        ('campaign_reviews', 'revenue_per_member', 'Net spend in the response window per member of the arm, zeros included, in the source''s units'),
+        ('campaign_reviews', 'control_revenue_per_member', 'The same for the control arm'),
+        ('campaign_reviews', 'revenue_uplift', 'revenue_per_member - control_revenue_per_member'),
+        ('campaign_reviews', 'revenue_uplift_low', 'Lower limit of the revenue uplift (Welch t interval)'),
+        ('campaign_reviews', 'revenue_uplift_high', 'Upper limit of the revenue uplift (Welch t interval)'),
+        ('campaign_reviews', 'revenue_p', 'Two-sided p-value of the revenue uplift (Welch t-test, Welch-Satterthwaite degrees of freedom)'),
+        ('campaign_reviews', 'cuped_revenue_uplift', 'Revenue uplift after CUPED adjustment on the pre-period spend (theta pooled over the two arms)'),
+        ('campaign_reviews', 'cuped_revenue_uplift_low', 'Lower limit of the CUPED revenue uplift'),
+        ('campaign_reviews', 'cuped_revenue_uplift_high', 'Upper limit of the CUPED revenue uplift'),
+        ('campaign_reviews', 'cuped_revenue_p', 'Two-sided p-value of the CUPED revenue uplift'),
+        ('campaign_reviews', 'relative_revenue_lift', 'revenue_per_member / control_revenue_per_member - 1'),
+        ('campaign_reviews', 'relative_revenue_lift_low', 'Lower limit of the relative lift (delta method)'),
+        ('campaign_reviews', 'relative_revenue_lift_high', 'Upper limit of the relative lift (delta method)'),
+        ('campaign_reviews', 'incremental_revenue', 'revenue_uplift x members: the revenue the arm added over control'),
+        ('campaign_reviews', 'cost', 'Cost of the arm: its members x the option cost of the arm'),
+        ('campaign_reviews', 'profit', 'incremental_revenue x the option margin_rate - cost (NULL without margin_rate)'),
+        ('campaign_reviews', 'roi', 'profit / cost (NULL without margin_rate or cost)'),
+        ('campaign_reviews', 'q_value', 'Benjamini-Hochberg q-value of response_p across the rows of the review'),
+        ('campaign_reviews', 'revenue_q_value', 'Benjamini-Hochberg q-value of revenue_p across the rows of the review'),
+        ('campaign_reviews', 'members_not_in_model', 'Members of the arm and of control without labels in the model at their assignment day (counted in, shown apart)'),
+        ('campaign_reviews', 'window_days_covered', 'Days of the response window the data covers for the latest assignment (up to the model''s last refresh)'),
+        ('campaign_reviews', 'srm_p', 'p-value of the sample-ratio-mismatch chi-square test of the whole campaign against the expected allocation'),
+        ('campaign_reviews', 'note', 'Why a row is not tested, a sample-ratio mismatch, a window not fully covered'),
+        ('campaign_reviews', 'published', 'When rfm.publish_campaign wrote the row'),
         ('tier_watch', 'member_id', 'Member id'),
         ('tier_watch', 'watch', 'at_risk (may lose the tier at a review soon) or near_upgrade (close to the next tier)'),
         ('tier_watch', 'tier', 'Current tier'),
@@ -656,8 +740,10 @@ BEGIN
         ('tier_watch', 'qualifying_spend', 'Spend counted for the tier so far $money'),
         ('tier_watch', 'spend_to_keep', 'Spend still needed by the review to keep the tier $money'),
         ('tier_watch', 'next_tier', 'The next tier up'),
-        ('tier_watch', 'spend_to_upgrade', 'Spend still needed to reach the next tier $money')) v(rel, col, note)
-     WHERE EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', s, v.rel))
+        ('tier_watch', 'spend_to_upgrade', 'Spend still needed to reach the next tier $money')) v(rel, col, note),
+           -- (the table of the published campaign reviews has the view's columns)
+           LATERAL (SELECT v.rel UNION ALL SELECT 'campaign_results' WHERE v.rel = 'campaign_reviews') r(rel)
+     WHERE EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', s, r.rel))
                       AND a.attname = v.col AND NOT a.attisdropped) LOOP
     EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', s, c.rel, c.col, c.note);
   END LOOP;

@@ -9,7 +9,9 @@
  * written (rfm._check_model_row and rfm._check_model_update raise the errors rfm.create_model and
  * rfm.alter_model would): a role cannot take another's name, point a model at a relation it may not read
  * and trigger, choose invalid options, give a job or a run to another role, choose run ids, or lock rows it
- * does not own. rfm.change_queue is written by rfm._capture_changes only.
+ * does not own. rfm.change_queue is written by rfm._capture_changes only. rfm.campaign likewise (its owner,
+ * on its own models). Last, the aggregates of campaign review (CREATE OR REPLACE), which need the functions
+ * an update replays before this part.
  */
 
 -- a job refreshes as of the day of its run or, since 1.7, the day before (a run early in the morning then labels a
@@ -89,3 +91,40 @@ GRANT SELECT, DELETE ON rfm.change_queue TO PUBLIC;
 -- of their owner's and a changes table in their schema, which go); the rest of layout 4 comes with each
 -- model's next refresh, made by its owner
 SELECT rfm._migrate_capture(m) FROM rfm.model m WHERE m.layout <= 3;
+
+-- campaigns: read by the members of the owner's role; written by the owner, for campaigns on its own models
+DROP POLICY IF EXISTS campaign_read ON rfm.campaign;
+DROP POLICY IF EXISTS campaign_insert ON rfm.campaign;
+DROP POLICY IF EXISTS campaign_update ON rfm.campaign;
+DROP POLICY IF EXISTS campaign_delete ON rfm.campaign;
+CREATE POLICY campaign_read ON rfm.campaign FOR SELECT USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+CREATE POLICY campaign_insert ON rfm.campaign FOR INSERT
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole
+              AND EXISTS (SELECT FROM rfm.model m WHERE m.name OPERATOR(pg_catalog.=) model
+                                                   AND m.owner OPERATOR(pg_catalog.=) current_user::regrole));
+CREATE POLICY campaign_update ON rfm.campaign FOR UPDATE USING (owner OPERATOR(pg_catalog.=) current_user::regrole)
+  WITH CHECK (owner OPERATOR(pg_catalog.=) current_user::regrole);
+CREATE POLICY campaign_delete ON rfm.campaign FOR DELETE USING (owner OPERATOR(pg_catalog.=) current_user::regrole);
+REVOKE ALL ON rfm.campaign FROM PUBLIC;
+GRANT SELECT, DELETE ON rfm.campaign TO PUBLIC;
+GRANT INSERT (name, model, assignments, member_column, arm_column, assigned_column, options) ON rfm.campaign TO PUBLIC;
+GRANT UPDATE (options) ON rfm.campaign TO PUBLIC;
+
+-- the aggregates of campaign review's statistics, after their support functions (which an update replays after
+-- the version's catalog part): CREATE OR REPLACE, so that every update may run it again
+CREATE OR REPLACE AGGREGATE rfm.campaign_cell_agg(y numeric, x numeric, responded boolean) (
+  SFUNC = rfm.campaign_cell_trans, STYPE = internal, SSPACE = 96,
+  FINALFUNC = rfm.campaign_cell_final, COMBINEFUNC = rfm.campaign_cell_combine,
+  SERIALFUNC = rfm.campaign_cell_serialize, DESERIALFUNC = rfm.campaign_cell_deserialize,
+  PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE rfm.campaign_cell_agg(y double precision, x double precision, responded boolean) (
+  SFUNC = rfm.campaign_cell_trans, STYPE = internal, SSPACE = 96,
+  FINALFUNC = rfm.campaign_cell_final, COMBINEFUNC = rfm.campaign_cell_combine,
+  SERIALFUNC = rfm.campaign_cell_serialize, DESERIALFUNC = rfm.campaign_cell_deserialize,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rfm.campaign_cell_agg(numeric, numeric, boolean) IS
+  'Exact sufficient statistics of a cell, one row per member: y outcome, x pre-period covariate (NULL = 0), responded (NULL = false); no rows give a cell of zeros';
+COMMENT ON AGGREGATE rfm.campaign_cell_agg(double precision, double precision, boolean) IS
+  'Exact sufficient statistics of a cell, one row per member (values rounded to 4 decimals): y outcome, x pre-period covariate (NULL = 0), responded (NULL = false)';

@@ -22,7 +22,8 @@ import java.util.List;
 public class BiCheck
 {
 	static final String[] OBJECTS = {"labels", "value_segment_summary", "value_segment_history", "label_counts",
-		"flow_sankey", "segment_summary", "lifecycle_summary", "napl_dciu", "flow", "kpi", "dciu_lift", "tier_watch"};
+		"flow_sankey", "segment_summary", "lifecycle_summary", "napl_dciu", "flow", "kpi", "dciu_lift", "tier_watch",
+		"campaign_reviews"};
 	static final String[] LABEL_COLUMNS = {"segment", "value_segment", "napl", "nes", "dciu", "tier"};
 	static int failed = 0;
 
