@@ -42,6 +42,13 @@ SELECT rfm.schedule('shop', '0 3 1 1 *');
 SELECT rfm.run_job(job_id) FROM rfm.job;
 GRANT USAGE ON SCHEMA rfm_shop TO bi;
 GRANT SELECT ON rfm_shop.labels TO bi;
+-- a campaign on the model (a catalog row referring to the model's), reviewed and published
+CREATE SCHEMA shop_data;
+CREATE TABLE shop_data.assign AS
+  SELECT g AS member_id, CASE WHEN g % 2 = 0 THEN 'control' ELSE 'mail' END AS arm, current_date - 140 AS assigned_at
+    FROM generate_series(1, 79) g;
+SELECT rfm.create_campaign('mailing', 'shop', 'shop_data.assign', options => '{"min_cell_size": 10}');
+SELECT rfm.publish_campaign('mailing');
 -- an order of the app's not yet refreshed: its member is queued, and stays queued through the dump
 SET ROLE app;
 INSERT INTO orders VALUES (77, current_date - 2, 5);
@@ -60,7 +67,9 @@ my %snapshot_sql = (
 	job => 'SELECT string_agg(concat_ws(\':\', job_id, model, schedule, owner, active), \',\') FROM rfm.job',
 	job_run => 'SELECT string_agg(concat_ws(\':\', run_id, status, members), \',\' ORDER BY run_id) FROM rfm.job_run',
 	change_queue => 'SELECT string_agg(model || \'/\' || member_id, \',\' ORDER BY member_id) FROM rfm.change_queue',
-	flow => 'SELECT count(*) FROM rfm_shop.flow',);
+	flow => 'SELECT count(*) FROM rfm_shop.flow',
+	campaign => 'SELECT string_agg(concat_ws(\':\', name, model, assignments, owner, options), \',\') FROM rfm.campaign',
+	campaign_results => 'SELECT count(*) || \'/\' || sum(members) FROM rfm_shop.campaign_reviews',);
 my %before;
 $before{$_} = $old->safe_psql('postgres', $snapshot_sql{$_}) for keys %snapshot_sql;
 like($before{job_run}, qr/^\d+:succeeded:80$/, 'the source database has a succeeded run');
@@ -99,6 +108,10 @@ is($new->safe_psql('postgres', "SET ROLE bi; SELECT count(*) FROM rfm_shop.label
 	'the BI role reads the labels, new members included');
 is(as_shop("SELECT count(*) FROM rfm_shop.labels WHERE tier = 'vip' AND member_id BETWEEN 1 AND 5"), '5',
 	'the restored tier policy of the user is used');
+
+like($before{campaign}, qr/^mailing:shop:shop_data\.assign:shop:/, 'the source database has a campaign');
+is(as_shop("SELECT arm || '/' || members || '/' || control_members FROM rfm.campaign_review('mailing')"), 'mail/40/39',
+	'the restored campaign is reviewed');
 
 # the scheduler: a synchronous run, then the launcher runs the restored job on a new schedule
 is(as_shop("SELECT (rfm.run_job(job_id)).status FROM rfm.job"), 'succeeded', 'rfm.run_job works after the restore');
