@@ -969,6 +969,23 @@ END $$;
 COMMENT ON FUNCTION rfm._check_relation(regclass, text[], text[], text) IS
   'Internal: check a relation a model reads (a table without inheritance children or row security for the current role, columns of built-in types)';
 
+-- Whether a relation is a Citus distributed (or reference) table: Citus runs no trigger on one (its writes go to
+-- shards on other nodes), so a model on it has no change capture and rebuilds every state at every refresh
+-- (docs/scale-out.md). False where Citus is not installed.
+CREATE FUNCTION rfm._distributed(relation regclass) RETURNS boolean
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  found boolean;
+BEGIN
+  IF relation IS NULL OR to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    RETURN false;
+  END IF;
+  EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)' INTO found USING relation;
+  RETURN found;
+END $$;
+COMMENT ON FUNCTION rfm._distributed(regclass) IS
+  'Internal: whether a relation is a Citus distributed or reference table (no triggers there: no change capture, every refresh rebuilds every state)';
+
 -- Change capture, for every model: one trigger function, rfm's (owned by the extension's owner, which no other
 -- role can replace), fired by statement triggers on a model's source and events. It runs with its owner's
 -- rights, so that the writers of the relation need no right on the model, and runs no code but its own: it
@@ -1055,7 +1072,7 @@ BEGIN
     EXECUTE format('DROP TABLE %I.changes', s);
   END IF;
   -- (the triggers are replaced where they still call the model's own function)
-  IF EXISTS (SELECT FROM pg_class WHERE oid = m.source)
+  IF EXISTS (SELECT FROM pg_class WHERE oid = m.source) AND NOT rfm._distributed(m.source)
      AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = m.source AND tgname = s || '_ins'
                                               AND tgfoid = 'rfm._capture_changes()'::regprocedure) THEN
     PERFORM rfm._capture(s, m.name, m.source, m.member_column, rfm._capture_triggers(s, false));
@@ -1138,11 +1155,18 @@ BEGIN
   EXECUTE format('COMMENT ON SCHEMA %I IS %L', s, format('rfm model %s (its source and options: rfm.model, for its owner''s roles)', name));
   PERFORM rfm._model_objects(s, member_type, name, source);
 
-  -- change capture: statement triggers with transition tables, on the source and on the browsing events
-  PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
-  IF ev.relation IS NOT NULL THEN
-    -- their members' intent is rebuilt by the next refresh
-    PERFORM rfm._capture(s, name, ev.relation, ev.member_column, rfm._capture_triggers(s, true));
+  -- change capture: statement triggers with transition tables, on the source and on the browsing events; none on
+  -- a Citus distributed table, whose every refresh then rebuilds every state (on the workers)
+  IF rfm._distributed(source) OR rfm._distributed(ev.relation) THEN
+    RAISE NOTICE 'model "%": % is distributed by Citus, which runs no triggers on it: every refresh rebuilds every member''s state from it', name,
+      CASE WHEN rfm._distributed(source) THEN source ELSE ev.relation END
+      USING HINT = 'The rebuild runs on the workers; labels, history and flow are kept as for any model (docs/scale-out.md).';
+  ELSE
+    PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
+    IF ev.relation IS NOT NULL THEN
+      -- their members' intent is rebuilt by the next refresh
+      PERFORM rfm._capture(s, name, ev.relation, ev.member_column, rfm._capture_triggers(s, true));
+    END IF;
   END IF;
   RETURN s;
 END $$;

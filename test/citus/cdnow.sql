@@ -1,0 +1,137 @@
+-- test/citus/cdnow.sql, run by test/citus/run.sh on a Citus coordinator with two workers and rfm: CDNOW in a table
+-- distributed by member and in a plain table; the per-member aggregate pushed down to the workers and equal to one
+-- node; a model on each, refreshed at the end of 18 months with inserts, updates, deletes and member moves
+-- (delete + insert: Citus refuses updates of the distribution column) between the refreshes; the two models' labels,
+-- history and flow equal after every refresh (EXCEPT ALL both ways). One output line per check.
+SET client_min_messages = warning;
+CREATE TEMP TABLE checks (n serial, name text, ok boolean, detail text);
+
+CREATE TABLE cdnow_lines (line text);
+COPY cdnow_lines FROM :'cdnow';
+CREATE TABLE orders_plain AS
+  SELECT f[1]::int AS member_id, to_date(f[2], 'YYYYMMDD') AS ordered_at, f[4]::numeric(12,2) AS amount
+    FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') f FROM cdnow_lines) s
+   WHERE f[1] <> 'customer_id';
+DROP TABLE cdnow_lines;
+CREATE INDEX ON orders_plain (member_id);
+CREATE TABLE orders_dist (LIKE orders_plain);
+SELECT create_distributed_table('orders_dist', 'member_id');
+INSERT INTO orders_dist SELECT * FROM orders_plain;
+CREATE INDEX ON orders_dist (member_id);
+
+INSERT INTO checks (name, ok, detail)
+SELECT 'rfm on every worker', bool_and(success AND result = (SELECT extversion FROM pg_extension WHERE extname = 'rfm')),
+       string_agg(nodeport || ': ' || result, ', ')
+  FROM run_command_on_workers($$SELECT extversion FROM pg_extension WHERE extname = 'rfm'$$);
+INSERT INTO checks (name, ok, detail)
+SELECT 'CDNOW loaded distributed', count(*) = 69659 AND sum(amount) = 2500315.63, count(*) || ' rows, ' || sum(amount)
+  FROM orders_dist;
+
+-- the per-member state on the workers equals one node's, to the byte
+INSERT INTO checks (name, ok, detail)
+SELECT 'purchases_agg by member = one node (EXCEPT ALL both ways, text)', count(*) = 0, count(*) || ' rows differ'
+  FROM ((SELECT member_id, rfm.purchases_agg(ordered_at, amount)::text FROM orders_dist GROUP BY 1
+         EXCEPT ALL SELECT member_id, rfm.purchases_agg(ordered_at, amount)::text FROM orders_plain GROUP BY 1)
+        UNION ALL
+        (SELECT member_id, rfm.purchases_agg(ordered_at, amount)::text FROM orders_plain GROUP BY 1
+         EXCEPT ALL SELECT member_id, rfm.purchases_agg(ordered_at, amount)::text FROM orders_dist GROUP BY 1)) x;
+CREATE FUNCTION plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  plan text := '';
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (VERBOSE) ' || q LOOP
+    plan := plan || line || E'\n';
+  END LOOP;
+  RETURN plan;
+END $$;
+INSERT INTO checks (name, ok, detail)
+SELECT 'EXPLAIN: the grouping by member and purchases_agg run in the tasks on the workers',
+       p ~ 'Custom Scan \(Citus Adaptive\)' AND p ~ 'Task Count: 32' AND p ~ '(Hash|Group)Aggregate' AND p ~ 'rfm\.purchases_agg',
+       left(regexp_replace(p, '\s+', ' ', 'g'), 300)
+  FROM plan_of('SELECT member_id, rfm.purchases_agg(ordered_at, amount) FROM orders_dist GROUP BY member_id') p;
+
+-- a model on each table
+SELECT rfm.create_model('cd', 'orders_dist', time_column => 'ordered_at');
+SELECT rfm.create_model('cp', 'orders_plain', time_column => 'ordered_at');
+INSERT INTO checks (name, ok, detail)
+SELECT 'create_model on a distributed table (no triggers on it)',
+       EXISTS (SELECT FROM rfm.model WHERE name = 'cd')
+       AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass AND tgname LIKE 'rfm\_cd\_%'),
+       (SELECT string_agg(tgname, ', ') FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass);
+
+-- the same changes on both tables before the refresh of month k
+CREATE FUNCTION apply_changes(t regclass, k int, d date) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('INSERT INTO %s SELECT DISTINCT member_id, $2 - 3, 10 + $1 FROM %s WHERE member_id %% 17 = $1 %% 17', t, t) USING k, d;
+  EXECUTE format('UPDATE %s SET amount = amount + 1 WHERE member_id %% 23 = $1 %% 23 AND ordered_at <= $2 - 30', t) USING k, d;
+  EXECUTE format('DELETE FROM %s WHERE member_id %% 29 = $1 %% 29 AND ordered_at BETWEEN $2 - 60 AND $2 - 31', t) USING k, d;
+  -- members moved to a new id: deleted and inserted (the distribution column is not updated)
+  EXECUTE format('CREATE TEMP TABLE moved ON COMMIT DROP AS SELECT * FROM %s WHERE member_id %% 31 = $1 %% 31 AND member_id < 2000', t) USING k;
+  EXECUTE format('DELETE FROM %s WHERE member_id %% 31 = $1 %% 31 AND member_id < 2000', t) USING k;
+  EXECUTE format('INSERT INTO %s SELECT member_id + 100000 * $1, ordered_at, amount FROM moved', t) USING k;
+  DROP TABLE moved;
+END $$;
+
+CREATE TABLE cmp (k int, as_of date, labels bigint, history bigint, transitions bigint, members bigint, labelled bigint);
+DO $$
+DECLARE
+  d date;
+  k int := 0;
+BEGIN
+  FOR d IN SELECT (g + interval '1 month - 1 day')::date FROM generate_series(date '1997-01-01', date '1998-06-01', interval '1 month') g LOOP
+    k := k + 1;
+    IF k > 1 THEN
+      PERFORM apply_changes('orders_dist', k, d);
+      PERFORM apply_changes('orders_plain', k, d);
+    END IF;
+    PERFORM rfm.refresh('cd', d);
+    PERFORM rfm.refresh('cp', d);
+    INSERT INTO cmp
+    SELECT k, d,
+           (SELECT count(*) FROM ((TABLE rfm_cd.labels EXCEPT ALL TABLE rfm_cp.labels) UNION ALL
+                                  (TABLE rfm_cp.labels EXCEPT ALL TABLE rfm_cd.labels)) x),
+           (SELECT count(*) FROM ((TABLE rfm_cd.label_history EXCEPT ALL TABLE rfm_cp.label_history) UNION ALL
+                                  (TABLE rfm_cp.label_history EXCEPT ALL TABLE rfm_cd.label_history)) x),
+           (SELECT count(*) FROM ((SELECT dimension, from_label, to_label, members, revenue FROM rfm_cd.flow
+                                   EXCEPT ALL SELECT dimension, from_label, to_label, members, revenue FROM rfm_cp.flow) UNION ALL
+                                  (SELECT dimension, from_label, to_label, members, revenue FROM rfm_cp.flow
+                                   EXCEPT ALL SELECT dimension, from_label, to_label, members, revenue FROM rfm_cd.flow)) x),
+           (SELECT count(*) FROM ((SELECT member_id, purchases::text FROM rfm_cd.members EXCEPT ALL SELECT member_id, purchases::text FROM rfm_cp.members)
+                                  UNION ALL
+                                  (SELECT member_id, purchases::text FROM rfm_cp.members EXCEPT ALL SELECT member_id, purchases::text FROM rfm_cd.members)) x),
+           (SELECT count(*) FROM rfm_cd.labels);
+  END LOOP;
+END $$;
+INSERT INTO checks (name, ok, detail)
+SELECT '18 monthly refreshes with inserts, updates, deletes and moves: labels equal one node every month',
+       count(*) = 18 AND bool_and(labels = 0), string_agg(as_of || ':' || labels, ' ' ORDER BY k) FILTER (WHERE labels <> 0)
+  FROM cmp;
+INSERT INTO checks (name, ok, detail)
+SELECT 'label history equal every month', bool_and(history = 0), string_agg(as_of || ':' || history, ' ' ORDER BY k) FILTER (WHERE history <> 0)
+  FROM cmp;
+INSERT INTO checks (name, ok, detail)
+SELECT 'flow equal every month', bool_and(transitions = 0), string_agg(as_of || ':' || transitions, ' ' ORDER BY k) FILTER (WHERE transitions <> 0)
+  FROM cmp;
+INSERT INTO checks (name, ok, detail)
+SELECT 'member states equal every month', bool_and(members = 0), string_agg(as_of || ':' || members, ' ' ORDER BY k) FILTER (WHERE members <> 0)
+  FROM cmp;
+INSERT INTO checks (name, ok, detail)
+SELECT 'the models label every member (last month)', max(labelled) FILTER (WHERE k = 18) > 23000,
+       max(labelled) FILTER (WHERE k = 18) || ' labelled'
+  FROM cmp;
+INSERT INTO checks (name, ok, detail)
+SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows differ'
+  FROM ((SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl')
+         EXCEPT ALL SELECT * FROM rfm.migration('cp', '1997-06-30', '1998-06-30', 'napl'))
+        UNION ALL
+        (SELECT * FROM rfm.migration('cp', '1997-06-30', '1998-06-30', 'napl')
+         EXCEPT ALL SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl'))) x;
+
+SELECT rfm.drop_model('cd');
+SELECT rfm.drop_model('cp');
+INSERT INTO checks (name, ok, detail)
+SELECT 'drop_model of a model on a distributed table', NOT EXISTS (SELECT FROM rfm.model) AND to_regnamespace('rfm_cd') IS NULL, '';
+
+SELECT 'citus ' || name || ': ' || CASE WHEN ok THEN 'passed' ELSE 'FAILED (' || coalesce(detail, 'NULL') || ')' END
+  FROM checks ORDER BY n;
