@@ -12,11 +12,14 @@ SET search_path = campaign_test, public;
 \getenv rfm_shared RFM_SHARED_DATA
 \set hillstrom :rfm_shared '/hillstrom-email-campaign/hillstrom.csv'
 
-CREATE TABLE hillstrom_raw (
+-- members numbered in the file's order (an identity column filled by COPY: row_number() OVER () would follow
+-- the scan, which may differ between runs and versions)
+CREATE TABLE hillstrom (
+  member_id bigint GENERATED ALWAYS AS IDENTITY,
   recency integer, history_segment text, history numeric, mens integer, womens integer, zip_code text,
   newbie integer, channel text, segment text, visit integer, conversion integer, spend numeric);
-COPY hillstrom_raw FROM :'hillstrom' WITH (FORMAT csv, HEADER);
-CREATE TABLE hillstrom AS SELECT row_number() OVER () AS member_id, * FROM hillstrom_raw;
+COPY hillstrom (recency, history_segment, history, mens, womens, zip_code, newbie, channel, segment, visit, conversion, spend)
+  FROM :'hillstrom' WITH (FORMAT csv, HEADER);
 -- the send day; orders: the past year's spend recency months before it, and each converter's spend the day after
 CREATE TABLE hs_orders (member_id bigint, ordered_at date, amount numeric(12,2));
 INSERT INTO hs_orders
