@@ -774,6 +774,37 @@ SELECT rfm.campaign_cell_agg(y, x, r) FROM (VALUES (1::numeric, 1::numeric, true
 SELECT rfm.campaign_cell_agg(y, 0, true) FROM (VALUES ('NaN'::numeric)) v (y);
 SELECT rfm.campaign_cell_agg(y, 0, true) FROM (VALUES (1e15::numeric)) v (y);
 SELECT rfm.campaign_cell_agg(0, x, true) FROM (VALUES ('Infinity'::float8)) v (x);
+-- the state, rfm.campaign_state (what Citus ships from the workers to the coordinator): states of the hillstrom
+-- arms and extreme ones survive text and binary round trips exactly; the combine of two states is the pooled cell
+CREATE TABLE states AS
+  SELECT segment, rfm.campaign_cell_trans(rfm.campaign_cell_trans('(0,0,0,0,0,0,0)', spend, history, conversion = 1),
+                                          spend * 3, -history, false) AS s
+    FROM hillstrom WHERE visit = 1
+  UNION ALL
+  SELECT 'extreme', '(9223372036854775807,9223372036854775807,-170141183460469231731687303715884105728,170141183460469231731687303715884105727,170141183460469231731687303715884105727,0,-1)'
+  UNION ALL
+  SELECT 'empty', '(0,0,0,0,0,0,0)';
+SELECT count(*) AS states,
+       count(*) FILTER (WHERE s::text::rfm.campaign_state::text = s::text) AS text_round_trip,
+       count(*) FILTER (WHERE rfm.campaign_state_send(s::text::rfm.campaign_state) = rfm.campaign_state_send(s)) AS binary_same
+  FROM states;
+SELECT s FROM states WHERE segment IN ('extreme', 'empty') ORDER BY segment;
+SELECT rfm.campaign_cell_final(rfm.campaign_cell_combine(a.s, b.s))::text
+       = rfm.campaign_cell_add(rfm.campaign_cell_final(a.s), rfm.campaign_cell_final(b.s))::text AS combine_pools
+  FROM (SELECT s FROM states WHERE segment = 'Mens E-Mail' LIMIT 1) a, (SELECT s FROM states WHERE segment = 'No E-Mail' LIMIT 1) b;
+-- the aggregate's state is updated in place only inside an aggregate: a direct call leaves its argument alone
+SELECT s, rfm.campaign_cell_trans(s, 1, 2, true) AS plus_one FROM (SELECT '(1,0,10000,100000000,0,0,0)'::rfm.campaign_state s) v;
+-- bad text: syntax, ranges and inconsistent counts or sums, each with a hint
+SELECT '(1,0,1,1,0,0)'::rfm.campaign_state;
+SELECT '(1,0,1,1,0,0,0) '::rfm.campaign_state;
+SELECT '(1, 0,1,1,0,0,0)'::rfm.campaign_state;
+SELECT '(1,0,+1,1,0,0,0)'::rfm.campaign_state;
+SELECT '(9223372036854775808,0,0,0,0,0,0)'::rfm.campaign_state;
+SELECT '(1,0,170141183460469231731687303715884105728,0,0,0,0)'::rfm.campaign_state;
+SELECT '(1,2,0,0,0,0,0)'::rfm.campaign_state;
+SELECT '(-1,0,0,0,0,0,0)'::rfm.campaign_state;
+SELECT '(1,0,0,-1,0,0,0)'::rfm.campaign_state;
+SELECT '(0,0,0,0,0,0,5)'::rfm.campaign_state;
 -- degenerate comparisons give NULLs, never errors or NaN
 CREATE TABLE tiny AS
   SELECT name, rfm.campaign_cell_agg(y, x, r) AS cell

@@ -21,9 +21,11 @@ SELECT p.oid::regprocedure AS not_parallel_safe
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'rfm' AND p.proparallel <> 's'
  ORDER BY p.oid::regprocedure::text;
--- every aggregate has combine, serialize and deserialize functions
+-- every aggregate has a combine function, and serialize and deserialize functions when its state is internal
+-- (a state of a real type with text I/O is what lets Citus split it into worker and coordinator parts)
 SELECT a.aggfnoid::regprocedure AS aggregate, a.aggcombinefn <> 0 AS combine,
-       a.aggserialfn <> 0 AS serialize, a.aggdeserialfn <> 0 AS deserialize
+       a.aggserialfn <> 0 AS serialize, a.aggdeserialfn <> 0 AS deserialize,
+       a.aggtranstype::regtype AS state
   FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
   JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'rfm'

@@ -69,5 +69,21 @@ SET max_parallel_workers_per_gather = 0;
 SELECT plan_has('SELECT rfm.purchases_agg(ordered_at, amount) FROM orders_part', 'Partial Aggregate') AS partial_per_partition;
 SELECT s.p::text = (SELECT rfm.purchases_agg(ordered_at, amount) FROM orders_part)::text AS partitionwise_same
   FROM serial_all s;
+-- purchases_union's state is an rfm.purchases value: partial unions per partition, combined (the combine reads
+-- the partial states as they are, expanded), give the serial union, per member and over all members
+CREATE TABLE shards_part (member_id int, shard int, p rfm.purchases) PARTITION BY LIST (shard);
+CREATE TABLE shards_0 PARTITION OF shards_part FOR VALUES IN (0);
+CREATE TABLE shards_1 PARTITION OF shards_part FOR VALUES IN (1);
+CREATE TABLE shards_2 PARTITION OF shards_part FOR VALUES IN (2);
+INSERT INTO shards_part SELECT member_id, shard, p FROM shards;
+ANALYZE shards_part;
+SELECT plan_has('SELECT rfm.purchases_union(p) FROM shards_part', 'Partial Aggregate') AS union_partial_per_partition;
+SELECT s.p::text = (SELECT rfm.purchases_union(p) FROM shards_part)::text AS union_partitionwise_same
+  FROM serial_all s;
+SELECT count(*) AS members, count(*) FILTER (WHERE m.p::text = s.p::text) AS same
+  FROM (SELECT member_id % 7 AS member_id, rfm.purchases_union(p) p FROM shards_part GROUP BY 1) m
+  FULL JOIN (SELECT member_id % 7 AS member_id, rfm.purchases_agg(ordered_at, amount) p FROM cdnow_master GROUP BY 1) s
+  USING (member_id);
+RESET enable_partitionwise_aggregate;
 ALTER TABLE cdnow_master ALTER COLUMN member_id RESET (n_distinct);
 ANALYZE cdnow_master;

@@ -37,4 +37,7 @@ extern float8 stat_chi2_sf(float8 x, float8 df);
 #define CAMPAIGN_CELL_SUM_X2	5
 #define CAMPAIGN_CELL_SUM_XY	6
 
+/* The size of rfm.campaign_state (its INTERNALLENGTH): two int64 counts, five int128 sums. */
+#define CAMPAIGN_STATE_BYTES	96
+
 #endif							/* RFM_CAMPAIGN_H */

@@ -3,9 +3,10 @@
  * campaign_agg.c
  *	  The aggregate rfm.campaign_cell_agg(y, x, responded): the exact
  *	  sufficient statistics of a cell of members (a campaign arm, or an arm
- *	  within a dimension) for rfm.campaign_compare, with its combine,
- *	  serialize and deserialize functions for parallel and partial
- *	  aggregation.
+ *	  within a dimension) for rfm.campaign_compare; its state type
+ *	  rfm.campaign_state (text and binary I/O) and combine function, for
+ *	  parallel aggregation and for Citus's split into partial aggregates on
+ *	  the workers and a combine on the coordinator.
  *
  * One row is one member: y the outcome (revenue in the test period), x the
  * pre-period covariate (revenue before it, for CUPED), responded whether
@@ -32,6 +33,7 @@
 #include "access/htup_details.h"
 #include "common/int.h"
 #include "funcapi.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/numeric.h"
@@ -40,19 +42,30 @@
 #include "../purchases/purchases.h"
 #include "campaign.h"
 
+PG_FUNCTION_INFO_V1(rfm_campaign_state_in);
+PG_FUNCTION_INFO_V1(rfm_campaign_state_out);
+PG_FUNCTION_INFO_V1(rfm_campaign_state_recv);
+PG_FUNCTION_INFO_V1(rfm_campaign_state_send);
 PG_FUNCTION_INFO_V1(rfm_campaign_trans_numeric);
 PG_FUNCTION_INFO_V1(rfm_campaign_trans_float8);
 PG_FUNCTION_INFO_V1(rfm_campaign_combine);
-PG_FUNCTION_INFO_V1(rfm_campaign_serialize);
-PG_FUNCTION_INFO_V1(rfm_campaign_deserialize);
 PG_FUNCTION_INFO_V1(rfm_campaign_final);
 
 #define CAMPAIGN_VALUE_HINT \
 	"Values must be finite numbers of absolute value at most 1e14 (they are kept to 4 decimals); filter or repair the row."
+#define CAMPAIGN_STATE_TEXT_HINT \
+	"An rfm.campaign_state is (members,responders,sum_y,sum_y2,sum_x,sum_x2,sum_xy): seven integers without spaces, the sums in units of 1e-4 (squares and products 1e-8), as its output prints them; members >= responders >= 0, squares >= 0, all sums 0 when members is 0."
 
 #ifdef HAVE_INT128
 
-/* The transition state: counts and exact sums of units. */
+/*
+ * The transition state, the SQL type rfm.campaign_state (a fixed-length base
+ * type of CAMPAIGN_STATE_BYTES, aligned as double: PostgreSQL's int128 is
+ * aligned to MAXALIGN): counts and exact sums of units.  A real type rather
+ * than internal, so that Citus splits the aggregate into a partial aggregate
+ * per shard and a combine on the coordinator, the state travelling in its
+ * binary (send/recv) or text form.
+ */
 typedef struct CampaignState
 {
 	int64		members;
@@ -64,9 +77,11 @@ typedef struct CampaignState
 	int128		sum_xy;
 } CampaignState;
 
-/* The serialized state: a version byte, padding, then the fields. */
+StaticAssertDecl(sizeof(CampaignState) == CAMPAIGN_STATE_BYTES,
+				 "rfm.campaign_state's INTERNALLENGTH must be the size of CampaignState");
+
+/* The binary (send/recv) form: a version byte, then the fields. */
 #define CAMPAIGN_STATE_VERSION	1
-#define CAMPAIGN_STATE_BYTES	(8 + 2 * sizeof(int64) + 5 * sizeof(int128))
 
 /* *a += b, refusing overflow instead of wrapping. */
 static inline void
@@ -114,16 +129,34 @@ state_merge(CampaignState *a, const CampaignState *b)
 	add128(&a->sum_xy, b->sum_xy, "x*y");
 }
 
+/*
+ * The state argno, to be updated: itself when called as an aggregate (the
+ * state then lives in the aggregate's memory and no one else sees it, so the
+ * transition and the combine update it in place: no allocation per row, as
+ * int4_avg_accum does), a copy when called as a plain function.  A NULL
+ * state (none is made by the aggregate, whose INITCOND is the empty state)
+ * counts as empty.
+ */
+static CampaignState *
+state_for_update(FunctionCallInfo fcinfo, int argno)
+{
+	CampaignState *s;
+
+	if (!PG_ARGISNULL(argno) && AggCheckCallContext(fcinfo, NULL))
+		return (CampaignState *) PG_GETARG_POINTER(argno);
+	s = palloc0(sizeof(CampaignState));
+	if (!PG_ARGISNULL(argno))
+		memcpy(s, PG_GETARG_POINTER(argno), sizeof(CampaignState));
+	return s;
+}
+
 /* The common body of the transitions: one member with y and x in units. */
 static CampaignState *
 campaign_trans(FunctionCallInfo fcinfo, int64 y, int64 x)
 {
-	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.campaign_cell_agg");
-	CampaignState *s = PG_ARGISNULL(0) ? NULL : (CampaignState *) PG_GETARG_POINTER(0);
+	CampaignState *s = state_for_update(fcinfo, 0);
 	CampaignState row;
 
-	if (s == NULL)
-		s = MemoryContextAllocZero(aggcontext, sizeof(CampaignState));
 	row.members = 1;
 	row.responders = (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3)) ? 1 : 0;
 	/* |y|, |x| <= 1e18 units: squares and products fit in 128 bits */
@@ -196,96 +229,198 @@ rfm_campaign_trans_float8(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(campaign_trans(fcinfo, y, x));
 }
 
+/* Two states pooled; strict (the aggregate's states are never NULL). */
 Datum
 rfm_campaign_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.campaign_combine");
-	CampaignState *a = PG_ARGISNULL(0) ? NULL : (CampaignState *) PG_GETARG_POINTER(0);
-	CampaignState *b = PG_ARGISNULL(1) ? NULL : (CampaignState *) PG_GETARG_POINTER(1);
+	CampaignState *a = state_for_update(fcinfo, 0);
 
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	if (a == NULL)
-	{
-		a = MemoryContextAlloc(aggcontext, sizeof(CampaignState));
-		*a = *b;
-		PG_RETURN_POINTER(a);
-	}
-	state_merge(a, b);
+	state_merge(a, (CampaignState *) PG_GETARG_POINTER(1));
 	PG_RETURN_POINTER(a);
 }
 
-Datum
-rfm_campaign_serialize(PG_FUNCTION_ARGS)
+/* What a state's counts and sums imply; the error names the first broken rule. */
+static void
+state_check(const CampaignState *s, const char *shown, int sqlstate)
 {
-	CampaignState *s = (CampaignState *) PG_GETARG_POINTER(0);
-	bytea	   *b;
-	char	   *p;
+	const char *broken = NULL;
 
-	(void) rfm_agg_context(fcinfo, "rfm.campaign_serialize");
-	b = palloc0(VARHDRSZ + CAMPAIGN_STATE_BYTES);
-	SET_VARSIZE(b, VARHDRSZ + CAMPAIGN_STATE_BYTES);
-	p = VARDATA(b);
-	p[0] = CAMPAIGN_STATE_VERSION;
-	p += 8;
-	memcpy(p, &s->members, sizeof(int64));
-	p += sizeof(int64);
-	memcpy(p, &s->responders, sizeof(int64));
-	p += sizeof(int64);
-	memcpy(p, &s->sum_y, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(p, &s->sum_y2, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(p, &s->sum_x, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(p, &s->sum_x2, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(p, &s->sum_xy, sizeof(int128));
-	PG_RETURN_BYTEA_P(b);
+	if (s->members < 0)
+		broken = "members is negative";
+	else if (s->responders < 0 || s->responders > s->members)
+		broken = "responders is not between 0 and members";
+	else if (s->sum_y2 < 0 || s->sum_x2 < 0)
+		broken = "a sum of squares is negative";
+	else if (s->members == 0 && (s->sum_y != 0 || s->sum_y2 != 0 || s->sum_x != 0 ||
+								 s->sum_x2 != 0 || s->sum_xy != 0))
+		broken = "a state of 0 members has a sum other than 0";
+	if (broken != NULL)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid rfm.campaign_state %s: %s", shown, broken),
+				 errhint(CAMPAIGN_STATE_TEXT_HINT)));
 }
 
-/* Never trust bytes: the size, the version and what the sums imply are checked. */
-Datum
-rfm_campaign_deserialize(PG_FUNCTION_ARGS)
+/* v in decimal at the end of buf (of at least 41 bytes + sign), returning its start. */
+static char *
+int128_decimal(int128 v, char *end)
 {
-	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.campaign_deserialize");
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(b);
-	CampaignState *s;
+	uint128		u = v < 0 ? -(uint128) v : (uint128) v;
+	char	   *c = end;
 
-	if (VARSIZE_ANY_EXHDR(b) != CAMPAIGN_STATE_BYTES || p[0] != CAMPAIGN_STATE_VERSION)
+	*c = '\0';
+	do
+	{
+		*--c = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--c = '-';
+	return c;
+}
+
+/*
+ * One integer at *s, [-]digits, into *v, moving *s past it; false if there is
+ * none or it does not fit in 128 bits (64 when is64).
+ */
+static bool
+parse_integer(const char **s, int128 *v, bool is64)
+{
+	const char *c = *s;
+	bool		negative = (*c == '-');
+	uint128		limit = is64 ? (uint128) PG_INT64_MAX : ~(uint128) 0 >> 1;
+	uint128		u = 0;
+
+	if (negative)
+		c++, limit += 1;
+	if (*c < '0' || *c > '9')
+		return false;
+	for (; *c >= '0' && *c <= '9'; c++)
+	{
+		int			d = *c - '0';
+
+		if (u > (limit - d) / 10)
+			return false;
+		u = u * 10 + d;
+	}
+	*v = negative ? (int128) -u : (int128) u;
+	*s = c;
+	return true;
+}
+
+/* Text input: (members,responders,sum_y,sum_y2,sum_x,sum_x2,sum_xy), exactly. */
+Datum
+rfm_campaign_state_in(PG_FUNCTION_ARGS)
+{
+	const char *text = PG_GETARG_CSTRING(0);
+	const char *c = text;
+	CampaignState *s = palloc0(sizeof(CampaignState));
+	int128		field[7];
+
+	if (*c++ != '(')
+		goto bad;
+	for (int i = 0; i < 7; i++)
+	{
+		if (!parse_integer(&c, &field[i], i < 2))
+			goto bad;
+		if (*c++ != (i < 6 ? ',' : ')'))
+			goto bad;
+	}
+	if (*c != '\0')
+		goto bad;
+	s->members = (int64) field[0];
+	s->responders = (int64) field[1];
+	s->sum_y = field[2];
+	s->sum_y2 = field[3];
+	s->sum_x = field[4];
+	s->sum_x2 = field[5];
+	s->sum_xy = field[6];
+	state_check(s, psprintf("\"%s\"", text), ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_POINTER(s);
+
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type rfm.campaign_state: \"%s\"", text),
+			 errhint(CAMPAIGN_STATE_TEXT_HINT)));
+	PG_RETURN_NULL();
+}
+
+/* Text output: the counts and the sums of units in decimal, exactly. */
+Datum
+rfm_campaign_state_out(PG_FUNCTION_ARGS)
+{
+	CampaignState *s = (CampaignState *) PG_GETARG_POINTER(0);
+	char		buf[5][48];
+
+	PG_RETURN_CSTRING(psprintf("(" INT64_FORMAT "," INT64_FORMAT ",%s,%s,%s,%s,%s)",
+							   s->members, s->responders,
+							   int128_decimal(s->sum_y, buf[0] + 47),
+							   int128_decimal(s->sum_y2, buf[1] + 47),
+							   int128_decimal(s->sum_x, buf[2] + 47),
+							   int128_decimal(s->sum_x2, buf[3] + 47),
+							   int128_decimal(s->sum_xy, buf[4] + 47)));
+}
+
+static void
+send128(StringInfo buf, int128 v)
+{
+	pq_sendint64(buf, (int64) (v >> 64));
+	pq_sendint64(buf, (int64) (uint64) v);
+}
+
+static int128
+recv128(StringInfo buf)
+{
+	int128		high = pq_getmsgint64(buf);
+	uint64		low = (uint64) pq_getmsgint64(buf);
+
+	return (int128) (((uint128) high << 64) | low);
+}
+
+/* Binary output: the version byte, the counts, each sum as two int64 (high, low), network order. */
+Datum
+rfm_campaign_state_send(PG_FUNCTION_ARGS)
+{
+	CampaignState *s = (CampaignState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, CAMPAIGN_STATE_VERSION);
+	pq_sendint64(&buf, s->members);
+	pq_sendint64(&buf, s->responders);
+	send128(&buf, s->sum_y);
+	send128(&buf, s->sum_y2);
+	send128(&buf, s->sum_x);
+	send128(&buf, s->sum_x2);
+	send128(&buf, s->sum_xy);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Binary input: never trust bytes (the version, the length and what the sums imply are checked). */
+Datum
+rfm_campaign_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	CampaignState *s = palloc0(sizeof(CampaignState));
+	int			version;
+
+	if (buf->len - buf->cursor != 1 + 2 * 8 + 5 * 16 ||
+		(version = pq_getmsgbyte(buf)) != CAMPAIGN_STATE_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid rfm.campaign_cell_agg state: %d bytes of version %d",
-						(int) VARSIZE_ANY_EXHDR(b), VARSIZE_ANY_EXHDR(b) > 0 ? (int) p[0] : -1),
-				 errhint("States come from the serialize function of the same rfm library; do not mix versions.")));
-	s = MemoryContextAlloc(aggcontext, sizeof(CampaignState));
-	p += 8;
-	memcpy(&s->members, p, sizeof(int64));
-	p += sizeof(int64);
-	memcpy(&s->responders, p, sizeof(int64));
-	p += sizeof(int64);
-	memcpy(&s->sum_y, p, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(&s->sum_y2, p, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(&s->sum_x, p, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(&s->sum_x2, p, sizeof(int128));
-	p += sizeof(int128);
-	memcpy(&s->sum_xy, p, sizeof(int128));
-	if (s->members < 0 || s->responders < 0 || s->responders > s->members ||
-		s->sum_y2 < 0 || s->sum_x2 < 0 ||
-		(s->members == 0 && (s->sum_y != 0 || s->sum_y2 != 0 || s->sum_x != 0 ||
-							 s->sum_x2 != 0 || s->sum_xy != 0)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid rfm.campaign_cell_agg state: inconsistent counts or sums"),
-				 errhint("States come from the serialize function of the same rfm library; do not mix versions.")));
+				 errmsg("invalid binary rfm.campaign_state: %d bytes, version %d",
+						buf->len - buf->cursor,
+						buf->len > buf->cursor ? (int) (unsigned char) buf->data[buf->cursor] : -1),
+				 errhint("This build reads version %d, 97 bytes; do not mix rfm versions.", CAMPAIGN_STATE_VERSION)));
+	s->members = pq_getmsgint64(buf);
+	s->responders = pq_getmsgint64(buf);
+	s->sum_y = recv128(buf);
+	s->sum_y2 = recv128(buf);
+	s->sum_x = recv128(buf);
+	s->sum_x2 = recv128(buf);
+	s->sum_xy = recv128(buf);
+	state_check(s, "(binary)", ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_POINTER(s);
 }
 
@@ -350,11 +485,13 @@ no_int128(void)
 			 errhint("Build rfm with a compiler that has __int128 (gcc, clang), or sum the cell in SQL: count(*), sum(y), sum(y * y), ... as numeric.")));
 }
 
+Datum rfm_campaign_state_in(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
+Datum rfm_campaign_state_out(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
+Datum rfm_campaign_state_recv(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
+Datum rfm_campaign_state_send(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
 Datum rfm_campaign_trans_numeric(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
 Datum rfm_campaign_trans_float8(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
 Datum rfm_campaign_combine(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
-Datum rfm_campaign_serialize(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
-Datum rfm_campaign_deserialize(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
 Datum rfm_campaign_final(PG_FUNCTION_ARGS) { no_int128(); PG_RETURN_NULL(); }
 
 #endif							/* HAVE_INT128 */

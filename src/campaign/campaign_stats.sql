@@ -3,7 +3,7 @@
  * Campaign review, the statistical core (C in this folder): distributions, the exact sufficient statistics
  * of a cell of members (rfm.campaign_cell_agg), the comparison of a treatment cell with a control cell
  * (rfm.campaign_compare) and the sample-ratio-mismatch check (rfm.srm_test). docs/campaigns.md, "Statistics".
- * The types rfm.campaign_cell and rfm.campaign_comparison are in src/model/model_1_7.sql (made before the
+ * The types rfm.campaign_state, rfm.campaign_cell and rfm.campaign_comparison are in src/model/model_1_7.sql (made before the
  * functions, by a fresh install and an update alike), the aggregate rfm.campaign_cell_agg in model_last.sql
  * (after its support functions).
  */
@@ -32,24 +32,23 @@ COMMENT ON FUNCTION rfm.chi_square_cdf(double precision, double precision) IS
 
 -- the sufficient statistics of a cell of members: exact sums (y, x to 4 decimals, squares and products to 8)
 
-CREATE FUNCTION rfm.campaign_cell_trans(internal, numeric, numeric, boolean) RETURNS internal
+CREATE FUNCTION rfm.campaign_cell_trans(rfm.campaign_state, numeric, numeric, boolean) RETURNS rfm.campaign_state
   AS 'MODULE_PATHNAME', 'rfm_campaign_trans_numeric' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.campaign_cell_trans(internal, double precision, double precision, boolean) RETURNS internal
+CREATE FUNCTION rfm.campaign_cell_trans(rfm.campaign_state, double precision, double precision, boolean)
+  RETURNS rfm.campaign_state
   AS 'MODULE_PATHNAME', 'rfm_campaign_trans_float8' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.campaign_cell_combine(internal, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_campaign_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.campaign_cell_serialize(internal) RETURNS bytea
-  AS 'MODULE_PATHNAME', 'rfm_campaign_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.campaign_cell_deserialize(bytea, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_campaign_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.campaign_cell_final(internal) RETURNS rfm.campaign_cell
+CREATE FUNCTION rfm.campaign_cell_combine(rfm.campaign_state, rfm.campaign_state) RETURNS rfm.campaign_state
+  AS 'MODULE_PATHNAME', 'rfm_campaign_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.campaign_cell_final(rfm.campaign_state) RETURNS rfm.campaign_cell
   AS 'MODULE_PATHNAME', 'rfm_campaign_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION rfm.campaign_cell_trans(internal, numeric, numeric, boolean) IS 'Transition function of rfm.campaign_cell_agg(numeric, numeric, boolean)';
-COMMENT ON FUNCTION rfm.campaign_cell_trans(internal, double precision, double precision, boolean) IS 'Transition function of rfm.campaign_cell_agg(double precision, double precision, boolean)';
-COMMENT ON FUNCTION rfm.campaign_cell_combine(internal, internal) IS 'Combine function of rfm.campaign_cell_agg (parallel and partial aggregation)';
-COMMENT ON FUNCTION rfm.campaign_cell_serialize(internal) IS 'Serialize function of rfm.campaign_cell_agg';
-COMMENT ON FUNCTION rfm.campaign_cell_deserialize(bytea, internal) IS 'Deserialize function of rfm.campaign_cell_agg (validates the bytes)';
-COMMENT ON FUNCTION rfm.campaign_cell_final(internal) IS 'Final function of rfm.campaign_cell_agg';
+COMMENT ON FUNCTION rfm.campaign_cell_trans(rfm.campaign_state, numeric, numeric, boolean) IS
+  'Transition function of rfm.campaign_cell_agg(numeric, numeric, boolean): the state with one member more';
+COMMENT ON FUNCTION rfm.campaign_cell_trans(rfm.campaign_state, double precision, double precision, boolean) IS
+  'Transition function of rfm.campaign_cell_agg(double precision, double precision, boolean): the state with one member more';
+COMMENT ON FUNCTION rfm.campaign_cell_combine(rfm.campaign_state, rfm.campaign_state) IS
+  'Combine function of rfm.campaign_cell_agg (parallel aggregation, Citus): two states pooled, exactly';
+COMMENT ON FUNCTION rfm.campaign_cell_final(rfm.campaign_state) IS
+  'Final function of rfm.campaign_cell_agg: the state as an rfm.campaign_cell';
 
 CREATE FUNCTION rfm.campaign_cell_add(a rfm.campaign_cell, b rfm.campaign_cell) RETURNS rfm.campaign_cell
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp

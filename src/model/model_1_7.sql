@@ -113,6 +113,29 @@ INSERT INTO rfm.campaign_option VALUES
   ('confidence', '0.95', 'confidence level of the intervals (between 0 and 1, exclusive)');
 GRANT SELECT ON rfm.campaign_option TO PUBLIC;
 
+-- The state of rfm.campaign_cell_agg (src/campaign/campaign_agg.c): a real type with text and binary I/O rather
+-- than internal, so that Citus splits the aggregate into partial aggregates on the workers and a combine on the
+-- coordinator (docs/scale-out.md). Its I/O functions are here, before it, for a fresh install and an update alike.
+CREATE TYPE rfm.campaign_state;
+CREATE FUNCTION rfm.campaign_state_in(cstring) RETURNS rfm.campaign_state
+  AS 'MODULE_PATHNAME', 'rfm_campaign_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.campaign_state_out(rfm.campaign_state) RETURNS cstring
+  AS 'MODULE_PATHNAME', 'rfm_campaign_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.campaign_state_recv(internal) RETURNS rfm.campaign_state
+  AS 'MODULE_PATHNAME', 'rfm_campaign_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.campaign_state_send(rfm.campaign_state) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'rfm_campaign_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE rfm.campaign_state (
+  INPUT = rfm.campaign_state_in, OUTPUT = rfm.campaign_state_out,
+  RECEIVE = rfm.campaign_state_recv, SEND = rfm.campaign_state_send,
+  INTERNALLENGTH = 96, ALIGNMENT = double, STORAGE = plain);
+COMMENT ON TYPE rfm.campaign_state IS
+  'State of rfm.campaign_cell_agg: (members,responders,sum_y,sum_y2,sum_x,sum_x2,sum_xy), the sums exact in units of 1e-4 (squares and products 1e-8)';
+COMMENT ON FUNCTION rfm.campaign_state_in(cstring) IS 'Text input of rfm.campaign_state (checked)';
+COMMENT ON FUNCTION rfm.campaign_state_out(rfm.campaign_state) IS 'Text output of rfm.campaign_state (exact)';
+COMMENT ON FUNCTION rfm.campaign_state_recv(internal) IS 'Binary input of rfm.campaign_state (checked)';
+COMMENT ON FUNCTION rfm.campaign_state_send(rfm.campaign_state) IS 'Binary output of rfm.campaign_state';
+
 -- The types of campaign review's statistics (src/campaign/campaign_stats.sql: the functions over them): a cell's
 -- sufficient statistics, and a comparison of two cells.
 CREATE TYPE rfm.campaign_cell AS (

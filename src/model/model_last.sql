@@ -10,7 +10,7 @@
  * rfm.alter_model would): a role cannot take another's name, point a model at a relation it may not read
  * and trigger, choose invalid options, give a job or a run to another role, choose run ids, or lock rows it
  * does not own. rfm.change_queue is written by rfm._capture_changes only. rfm.campaign likewise (its owner,
- * on its own models). Last, the aggregates of campaign review (CREATE OR REPLACE), which need the functions
+ * on its own models). Last, the aggregates of campaign review and rfm.purchases_union (CREATE OR REPLACE), which need the functions
  * an update replays before this part.
  */
 
@@ -111,20 +111,30 @@ GRANT INSERT (name, model, assignments, member_column, arm_column, assigned_colu
 GRANT UPDATE (options) ON rfm.campaign TO PUBLIC;
 
 -- the aggregates of campaign review's statistics, after their support functions (which an update replays after
--- the version's catalog part): CREATE OR REPLACE, so that every update may run it again
+-- the version's catalog part): CREATE OR REPLACE, so that every update may run it again. The state is a real type
+-- (rfm.campaign_state), so that Citus splits them into partial aggregates on the workers and a combine on the
+-- coordinator; it needs no serialize functions for parallel aggregation.
 CREATE OR REPLACE AGGREGATE rfm.campaign_cell_agg(y numeric, x numeric, responded boolean) (
-  SFUNC = rfm.campaign_cell_trans, STYPE = internal, SSPACE = 96,
+  SFUNC = rfm.campaign_cell_trans, STYPE = rfm.campaign_state, INITCOND = '(0,0,0,0,0,0,0)',
   FINALFUNC = rfm.campaign_cell_final, COMBINEFUNC = rfm.campaign_cell_combine,
-  SERIALFUNC = rfm.campaign_cell_serialize, DESERIALFUNC = rfm.campaign_cell_deserialize,
   PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE rfm.campaign_cell_agg(y double precision, x double precision, responded boolean) (
-  SFUNC = rfm.campaign_cell_trans, STYPE = internal, SSPACE = 96,
+  SFUNC = rfm.campaign_cell_trans, STYPE = rfm.campaign_state, INITCOND = '(0,0,0,0,0,0,0)',
   FINALFUNC = rfm.campaign_cell_final, COMBINEFUNC = rfm.campaign_cell_combine,
-  SERIALFUNC = rfm.campaign_cell_serialize, DESERIALFUNC = rfm.campaign_cell_deserialize,
   PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE rfm.campaign_cell_agg(numeric, numeric, boolean) IS
   'Exact sufficient statistics of a cell, one row per member: y outcome, x pre-period covariate (NULL = 0), responded (NULL = false); no rows give a cell of zeros';
 COMMENT ON AGGREGATE rfm.campaign_cell_agg(double precision, double precision, boolean) IS
   'Exact sufficient statistics of a cell, one row per member (values rounded to 4 decimals): y outcome, x pre-period covariate (NULL = 0), responded (NULL = false)';
+
+-- the union of purchase histories, after its support functions (src/purchases/purchases.sql): its state is an
+-- rfm.purchases value since 1.7 (an update drops the aggregate of internal state first, in its head)
+CREATE OR REPLACE AGGREGATE rfm.purchases_union(rfm.purchases) (
+  SFUNC = rfm.purchases_union_trans, STYPE = rfm.purchases,
+  FINALFUNC = rfm.purchases_union_final, COMBINEFUNC = rfm.purchases_union_trans,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rfm.purchases_union(rfm.purchases) IS
+  'Merge of purchase histories (shards, incremental refresh): days are summed';

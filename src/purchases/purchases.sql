@@ -72,8 +72,6 @@ CREATE FUNCTION rfm.purchases_trans(internal, timestamptz, numeric) RETURNS inte
   AS 'MODULE_PATHNAME', 'rfm_purchases_trans_tstz_numeric' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION rfm.purchases_trans(internal, timestamptz, double precision) RETURNS internal
   AS 'MODULE_PATHNAME', 'rfm_purchases_trans_tstz_float8' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.purchases_union_trans(internal, rfm.purchases) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_purchases_union_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION rfm.purchases_combine(internal, internal) RETURNS internal
   AS 'MODULE_PATHNAME', 'rfm_purchases_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION rfm.purchases_serialize(internal) RETURNS bytea
@@ -87,11 +85,22 @@ COMMENT ON FUNCTION rfm.purchases_trans(internal, date, numeric) IS 'Transition 
 COMMENT ON FUNCTION rfm.purchases_trans(internal, date, double precision) IS 'Transition function of rfm.purchases_agg(date, double precision)';
 COMMENT ON FUNCTION rfm.purchases_trans(internal, timestamptz, numeric) IS 'Transition function of rfm.purchases_agg(timestamptz, numeric)';
 COMMENT ON FUNCTION rfm.purchases_trans(internal, timestamptz, double precision) IS 'Transition function of rfm.purchases_agg(timestamptz, double precision)';
-COMMENT ON FUNCTION rfm.purchases_union_trans(internal, rfm.purchases) IS 'Transition function of rfm.purchases_union';
 COMMENT ON FUNCTION rfm.purchases_combine(internal, internal) IS 'Combine function of the purchases aggregates (parallel and partial aggregation)';
 COMMENT ON FUNCTION rfm.purchases_serialize(internal) IS 'Serialize function of the purchases aggregates';
 COMMENT ON FUNCTION rfm.purchases_deserialize(bytea, internal) IS 'Deserialize function of the purchases aggregates (validates the bytes)';
 COMMENT ON FUNCTION rfm.purchases_final(internal) IS 'Final function of the purchases aggregates';
+
+-- rfm.purchases_union's state is an rfm.purchases value (expanded while it grows: purchases_agg.c), so that Citus
+-- splits it into partial aggregates on the workers and a combine on the coordinator; the aggregate itself is in
+-- src/model/model_last.sql, after these functions (which an update replays after its catalog part)
+CREATE FUNCTION rfm.purchases_union_trans(rfm.purchases, rfm.purchases) RETURNS rfm.purchases
+  AS 'MODULE_PATHNAME', 'rfm_purchases_union_trans' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.purchases_union_final(rfm.purchases) RETURNS rfm.purchases
+  AS 'MODULE_PATHNAME', 'rfm_purchases_union_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rfm.purchases_union_trans(rfm.purchases, rfm.purchases) IS
+  'Transition and combine function of rfm.purchases_union: the state with one more history (or state) merged in';
+COMMENT ON FUNCTION rfm.purchases_union_final(rfm.purchases) IS
+  'Final function of rfm.purchases_union: the state as a normalized rfm.purchases value';
 
 CREATE AGGREGATE rfm.purchases_agg(ts date, amount numeric) (
   SFUNC = rfm.purchases_trans, STYPE = internal, SSPACE = 96,
@@ -117,12 +126,6 @@ CREATE AGGREGATE rfm.purchases_agg(ts timestamptz, amount double precision) (
   SERIALFUNC = rfm.purchases_serialize, DESERIALFUNC = rfm.purchases_deserialize,
   PARALLEL = SAFE
 );
-CREATE AGGREGATE rfm.purchases_union(rfm.purchases) (
-  SFUNC = rfm.purchases_union_trans, STYPE = internal, SSPACE = 96,
-  FINALFUNC = rfm.purchases_final, COMBINEFUNC = rfm.purchases_combine,
-  SERIALFUNC = rfm.purchases_serialize, DESERIALFUNC = rfm.purchases_deserialize,
-  PARALLEL = SAFE
-);
 
 COMMENT ON AGGREGATE rfm.purchases_agg(date, numeric) IS
   'Purchase history of the orders (amount >= 0) and refunds (amount < 0) aggregated; NULL rows ignored, empty input gives NULL';
@@ -132,8 +135,6 @@ COMMENT ON AGGREGATE rfm.purchases_agg(timestamptz, numeric) IS
   'Purchase history of the orders aggregated; order times become days in the session TimeZone';
 COMMENT ON AGGREGATE rfm.purchases_agg(timestamptz, double precision) IS
   'Purchase history of the orders aggregated; order times become days in the session TimeZone';
-COMMENT ON AGGREGATE rfm.purchases_union(rfm.purchases) IS
-  'Merge of purchase histories (shards, incremental refresh): days are summed';
 
 -- accessors; as_of NULL = no cut-off, w NULL = all history up to as_of
 CREATE FUNCTION rfm.first_purchase(p rfm.purchases, as_of date) RETURNS date

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * purchases_agg.c
- *	  The aggregates rfm.purchases_agg (four overloads) and
- *	  rfm.purchases_union, with their combine, serialize and deserialize
- *	  functions for parallel and partial aggregation.
+ *	  The aggregates rfm.purchases_agg (four overloads, an internal state
+ *	  with combine, serialize and deserialize functions for parallel and
+ *	  partial aggregation) and rfm.purchases_union (its state an
+ *	  rfm.purchases value, expanded while it grows: Citus splits it).
  *
  * The transition state is a growable array of (day, orders, spend) entries
  * (PurchasesState).  A row for the same day as the last entry is merged in
@@ -31,6 +32,7 @@
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/expandeddatum.h"
 #include "utils/numeric.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -43,6 +45,7 @@ PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_float8);
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_tstz_numeric);
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_tstz_float8);
 PG_FUNCTION_INFO_V1(rfm_purchases_union_trans);
+PG_FUNCTION_INFO_V1(rfm_purchases_union_final);
 PG_FUNCTION_INFO_V1(rfm_purchases_combine);
 PG_FUNCTION_INFO_V1(rfm_purchases_serialize);
 PG_FUNCTION_INFO_V1(rfm_purchases_deserialize);
@@ -211,17 +214,15 @@ state_entry(const PurchasesState *s, int32 i)
 	return i == s->n - 1 ? &s->last : &s->more[i];
 }
 
-/* Build a normalized rfm.purchases value (in CurrentMemoryContext). */
-Purchases *
-purchases_from_state(PurchasesState *s)
+/* Write the compacted state s as an rfm.purchases value of PURCHASES_SIZE(s->n) bytes at p. */
+static void
+state_write(const PurchasesState *s, Purchases *p)
 {
-	Purchases  *p;
 	int32	   *day;
 	int32	   *orders;
 	int64	   *spend;
 
-	purchases_state_compact(s);
-	p = palloc0(PURCHASES_SIZE(s->n));
+	memset(p, 0, PURCHASES_HDRSZ);
 	SET_VARSIZE(p, PURCHASES_SIZE(s->n));
 	p->version = PURCHASES_VERSION;
 	p->ndays = s->n;
@@ -236,6 +237,17 @@ purchases_from_state(PurchasesState *s)
 		orders[i] = e->orders;
 		spend[i] = e->spend;
 	}
+}
+
+/* Build a normalized rfm.purchases value (in CurrentMemoryContext). */
+Purchases *
+purchases_from_state(PurchasesState *s)
+{
+	Purchases  *p;
+
+	purchases_state_compact(s);
+	p = palloc(PURCHASES_SIZE(s->n));
+	state_write(s, p);
 	return p;
 }
 
@@ -482,35 +494,146 @@ state_copy(MemoryContext cxt, PurchasesState *src)
 	return s;
 }
 
-/* Append all entries of p to the state s, creating it if needed. */
-static PurchasesState *
-state_add_purchases(MemoryContext cxt, PurchasesState *s, Purchases *p)
+/*
+ * rfm.purchases_union: merge histories (shards, incremental refresh).
+ *
+ * Its state is an rfm.purchases value (a real type with text and binary
+ * I/O, which Citus knows how to ship: it splits the aggregate into partial
+ * aggregates on the workers and a combine on the coordinator).  The
+ * transition and combine functions are strict and there is no initial
+ * value, so the first history of a group becomes its state as it is (a copy
+ * made by the executor); the second one turns the state into an expanded
+ * object (utils/expandeddatum.h): a PurchasesState in its own memory context,
+ * a child of the aggregate's, which later rows update in place, growing by
+ * doubling, with no allocation per row, and which the executor keeps without
+ * copying (a read-write expanded datum whose context belongs to the
+ * aggregate).  Wherever the state is stored or sent (parallel workers,
+ * Citus, a tuple), it is flattened into a normalized rfm.purchases value by
+ * the methods below; the final function returns that value.
+ */
+typedef struct PurchasesExpanded
 {
-	int32	   *day = PURCHASES_DAY(p);
-	int32	   *orders = PURCHASES_ORDERS(p);
-	int64	   *spend = PURCHASES_SPEND(p);
+	ExpandedObjectHeader hdr;
+	PurchasesState *s;			/* allocated in hdr.eoh_context */
+} PurchasesExpanded;
 
-	if (s == NULL)
-		s = purchases_state_create(cxt, Max(p->ndays, 1));
-	for (int32 i = 0; i < p->ndays; i++)
-		purchases_state_add(s, day[i], orders[i], spend[i]);
-	return s;
+static Size
+expanded_flat_size(ExpandedObjectHeader *eohptr)
+{
+	PurchasesExpanded *pe = (PurchasesExpanded *) eohptr;
+
+	/* compacting changes no entry, only how they are laid out */
+	purchases_state_compact(pe->s);
+	return PURCHASES_SIZE(pe->s->n);
 }
 
-/* rfm.purchases_union: merge histories (shards, incremental refresh). */
+static void
+expanded_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	PurchasesExpanded *pe = (PurchasesExpanded *) eohptr;
+
+	purchases_state_compact(pe->s);
+	Assert(allocated_size == PURCHASES_SIZE(pe->s->n));
+	state_write(pe->s, (Purchases *) result);
+}
+
+static const ExpandedObjectMethods purchases_expanded_methods = {
+	expanded_flat_size,
+	expanded_flatten
+};
+
+/* The expanded state behind d, read-write or read-only, or NULL if d is flat. */
+static PurchasesExpanded *
+expanded_of(Datum d)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
+
+		if (eoh->eoh_methods == &purchases_expanded_methods)
+			return (PurchasesExpanded *) eoh;
+	}
+	return NULL;
+}
+
+/* Add every entry of the history d (flat or expanded, left unchanged) to s. */
+static void
+state_add_datum(PurchasesState *s, Datum d)
+{
+	PurchasesExpanded *other = expanded_of(d);
+
+	if (other != NULL)
+	{
+		for (int32 i = 0; i < other->s->n; i++)
+		{
+			const PurchaseEntry *e = state_entry(other->s, i);
+
+			purchases_state_add(s, e->day, e->orders, e->spend);
+		}
+	}
+	else
+	{
+		Purchases  *p = DatumGetPurchasesP(d);
+		int32	   *day = PURCHASES_DAY(p);
+		int32	   *orders = PURCHASES_ORDERS(p);
+		int64	   *spend = PURCHASES_SPEND(p);
+
+		for (int32 i = 0; i < p->ndays; i++)
+			purchases_state_add(s, day[i], orders[i], spend[i]);
+		if ((Pointer) p != DatumGetPointer(d))
+			pfree(p);
+	}
+}
+
+/*
+ * The state (argument 0, not NULL) to update: itself when it is already our
+ * read-write expanded object, else a new expanded object, in a child context
+ * of the aggregate's, holding its entries.
+ */
+static PurchasesExpanded *
+union_state(FunctionCallInfo fcinfo, MemoryContext aggcontext)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+	PurchasesExpanded *pe = expanded_of(d);
+	MemoryContext cxt;
+
+	if (pe != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		return pe;
+	cxt = AllocSetContextCreate(aggcontext, "rfm.purchases_union state", ALLOCSET_SMALL_SIZES);
+	pe = MemoryContextAlloc(cxt, sizeof(PurchasesExpanded));
+	EOH_init_header(&pe->hdr, &purchases_expanded_methods, cxt);
+	pe->s = purchases_state_create(cxt, 8);
+	state_add_datum(pe->s, d);
+	return pe;
+}
+
+/*
+ * Transition and combine (both strict, both this function): the state with
+ * one more history, or another state, merged in.
+ */
 Datum
 rfm_purchases_union_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_union");
-	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+	PurchasesExpanded *pe = union_state(fcinfo, aggcontext);
 
-	if (PG_ARGISNULL(1))
-	{
-		if (s == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s);
-	}
-	PG_RETURN_POINTER(state_add_purchases(aggcontext, s, PG_GETARG_PURCHASES_P(1)));
+	state_add_datum(pe->s, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&pe->hdr));
+}
+
+/*
+ * Final (strict): the state as a flat, normalized value of version 2.  A
+ * state of one history is that history (a stored value of version 1 is
+ * converted).
+ */
+Datum
+rfm_purchases_union_final(PG_FUNCTION_ARGS)
+{
+	PurchasesExpanded *pe = expanded_of(PG_GETARG_DATUM(0));
+
+	if (pe != NULL)
+		PG_RETURN_POINTER(purchases_from_state(pe->s));
+	PG_RETURN_POINTER(PG_GETARG_PURCHASES_P(0));
 }
 
 Datum

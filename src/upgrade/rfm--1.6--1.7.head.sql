@@ -11,3 +11,8 @@
 -- functions whose signature changed (CREATE OR REPLACE would add them beside the old ones)
 DROP FUNCTION rfm._capture(text, text, regclass, name, text, text, text, text[]);
 DROP FUNCTION rfm.schedule(text, text);
+
+-- rfm.purchases_union's state is an rfm.purchases value since 1.7 (Citus splits it): the aggregate of internal state
+-- and its transition go; the new ones come with the replayed functions and src/model/model_last.sql
+DROP AGGREGATE rfm.purchases_union(rfm.purchases);
+DROP FUNCTION rfm.purchases_union_trans(internal, rfm.purchases);

@@ -1,8 +1,10 @@
 -- test/citus/cdnow.sql, run by test/citus/run.sh on a Citus coordinator with two workers and rfm: CDNOW in a table
 -- distributed by member and in a plain table; the per-member aggregate pushed down to the workers and equal to one
--- node; a model on each, refreshed at the end of 18 months with inserts, updates, deletes and member moves
--- (delete + insert: Citus refuses updates of the distribution column) between the refreshes; the two models' labels,
--- history and flow equal after every refresh (EXCEPT ALL both ways). One output line per check.
+-- node; aggregates across members (campaign_cell_agg, purchases_union) split into partial aggregates on the workers
+-- and a combine on the coordinator, equal to one node; a model on each, refreshed at the end of 18 months with
+-- inserts, updates, deletes and member moves (delete + insert: Citus refuses updates of the distribution column)
+-- between the refreshes; the two models' labels, history and flow equal after every refresh (EXCEPT ALL both ways).
+-- One output line per check.
 SET client_min_messages = warning;
 CREATE TEMP TABLE checks (n serial, name text, ok boolean, detail text);
 
@@ -50,6 +52,45 @@ SELECT 'EXPLAIN: the grouping by member and purchases_agg run in the tasks on th
        p ~ 'Custom Scan \(Citus Adaptive\)' AND p ~ 'Task Count: 32' AND p ~ '(Hash|Group)Aggregate' AND p ~ 'rfm\.purchases_agg',
        left(regexp_replace(p, '\s+', ' ', 'g'), 300)
   FROM plan_of('SELECT member_id, rfm.purchases_agg(ordered_at, amount) FROM orders_dist GROUP BY member_id') p;
+
+-- aggregates across members whose state is a real type (rfm.campaign_state, rfm.purchases) with a combine function:
+-- Citus splits them into a partial aggregate in each worker task and a combine on the coordinator (the state
+-- travelling in its binary form, send/recv), and the result equals one node's, to the byte
+INSERT INTO checks (name, ok, detail)
+SELECT 'EXPLAIN: campaign_cell_agg split, partial aggregates on the workers, combine on the coordinator',
+       p ~ 'worker_(binary_)?partial_agg' AND p ~ 'coord_(binary_)?combine_agg' AND p ~ 'rfm\.campaign_cell_agg',
+       left(regexp_replace(p, '\s+', ' ', 'g'), 400)
+  FROM plan_of('SELECT rfm.campaign_cell_agg(amount, 0, true) FROM orders_dist') p;
+INSERT INTO checks (name, ok, detail)
+SELECT 'EXPLAIN: purchases_union over the members'' histories split the same way',
+       p ~ 'worker_(binary_)?partial_agg' AND p ~ 'coord_(binary_)?combine_agg' AND p ~ 'rfm\.purchases_union',
+       left(regexp_replace(p, '\s+', ' ', 'g'), 400)
+  FROM plan_of('SELECT rfm.purchases_union(p) FROM (SELECT member_id, rfm.purchases_agg(ordered_at, amount) p FROM orders_dist GROUP BY 1) x') p;
+CREATE FUNCTION split_results(t regclass) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  r text;
+BEGIN
+  EXECUTE format($q$
+    SELECT concat_ws(' | ',
+             (SELECT rfm.campaign_cell_agg(amount, 0, true)::text FROM %1$s),
+             (SELECT string_agg(c, ' ' ORDER BY m) FROM (SELECT member_id %% 3 m, rfm.campaign_cell_agg(amount::float8, member_id %% 7, ordered_at < '1997-04-01')::text c
+                                                          FROM %1$s GROUP BY 1) g),
+             (SELECT rfm.purchases_union(p)::text FROM (SELECT member_id, rfm.purchases_agg(ordered_at, amount) p FROM %1$s GROUP BY 1) x),
+             (SELECT string_agg(u, ' ' ORDER BY m) FROM (SELECT member_id %% 2 m, rfm.purchases_union(p)::text u
+                                                          FROM (SELECT member_id, rfm.purchases_agg(ordered_at, amount) p FROM %1$s GROUP BY 1) x GROUP BY 1) g))$q$, t)
+    INTO r;
+  RETURN r;
+END $$;
+INSERT INTO checks (name, ok, detail)
+SELECT 'campaign_cell_agg and purchases_union (ungrouped and grouped) split = one node (text)', d = p,
+       CASE WHEN d = p THEN '' ELSE left(d, 200) || ' <> ' || left(p, 200) END
+  FROM split_results('orders_dist') d, split_results('orders_plain') p;
+SET citus.coordinator_aggregation_strategy = 'disabled';
+INSERT INTO checks (name, ok, detail)
+SELECT 'the same with citus.coordinator_aggregation_strategy = disabled (no rows pulled to the coordinator)', d = p,
+       CASE WHEN d = p THEN '' ELSE left(d, 200) || ' <> ' || left(p, 200) END
+  FROM split_results('orders_dist') d, split_results('orders_plain') p;
+RESET citus.coordinator_aggregation_strategy;
 
 -- a model on each table
 SELECT rfm.create_model('cd', 'orders_dist', time_column => 'ordered_at');
