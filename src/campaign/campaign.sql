@@ -164,7 +164,10 @@ DECLARE
   c rfm.campaign := rfm._campaign(name);
 BEGIN
   PERFORM rfm._check_owner(rfm._model(c.model), 'drop a campaign of');
-  EXECUTE format('DELETE FROM %I.campaign_results WHERE campaign = $1', 'rfm_' || c.model) USING c.name;
+  -- (a model made before 1.7 has the table from its first refresh on 1.7)
+  IF to_regclass(format('%I.campaign_results', 'rfm_' || c.model)) IS NOT NULL THEN
+    EXECUTE format('DELETE FROM %I.campaign_results WHERE campaign = $1', 'rfm_' || c.model) USING c.name;
+  END IF;
   DELETE FROM rfm.campaign WHERE rfm.campaign.name = drop_campaign.name;
 END $$;
 COMMENT ON FUNCTION rfm.drop_campaign(text) IS 'Drop a campaign (its owner only) and its published reviews';
@@ -365,6 +368,11 @@ DECLARE
   k bigint;
 BEGIN
   PERFORM rfm._check_owner(m, 'publish a campaign of');
+  IF m.layout < 4 THEN
+    RAISE EXCEPTION 'model "%" was made by an older rfm and has no campaign_results yet', m.name
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = format('Its next refresh brings it to the current layout: SELECT * FROM rfm.refresh(%L);', m.name);
+  END IF;
   EXECUTE format('DELETE FROM %I.campaign_results WHERE campaign = $1', s) USING c.name;
   FOREACH d IN ARRAY ARRAY['(all)', 'segment', 'value_segment', 'napl', 'nes']
                      || CASE WHEN m.options ? 'tier_policy' THEN ARRAY['tier'] ELSE '{}' END
