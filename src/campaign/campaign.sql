@@ -151,7 +151,7 @@ DECLARE
 BEGIN
   PERFORM rfm._check_owner(rfm._model(c.model), 'alter a campaign of');
   PERFORM rfm._check_campaign_options(options);
-  SELECT coalesce(jsonb_object_agg(k, v), '{}') INTO merged FROM jsonb_each(c.options || options) e(k, v) WHERE v <> 'null';
+  merged := rfm._merge_options(c.options, options);
   UPDATE rfm.campaign SET options = merged WHERE rfm.campaign.name = alter_campaign.name;
   RETURN merged;
 END $$;

@@ -1231,6 +1231,14 @@ END $$;
 COMMENT ON FUNCTION rfm._check_model_update(text, jsonb) IS
   'Internal: check an update of a row of rfm.model by its owner (valid options, events unchanged); used by the row security of rfm.model';
 
+-- Options changed by rfm.alter_model and rfm.alter_campaign: the given keys replace the old ones, a key set to
+-- null is removed (it goes back to its default).
+CREATE FUNCTION rfm._merge_options(old jsonb, changes jsonb) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+  RETURN (SELECT coalesce(jsonb_object_agg(k, v), '{}') FROM jsonb_each(old || changes) e(k, v) WHERE v <> 'null');
+COMMENT ON FUNCTION rfm._merge_options(jsonb, jsonb) IS
+  'Internal: options after a change (the given keys replace the old ones; a key set to null goes back to its default)';
+
 -- Change a model's options, checked as rfm.create_model checks them: the given keys replace the model's,
 -- a key set to null goes back to its default; everyone is relabelled at the next refresh.
 CREATE FUNCTION rfm.alter_model(name text, options jsonb) RETURNS jsonb
@@ -1244,8 +1252,7 @@ BEGIN
     RAISE EXCEPTION 'model options must be a JSON object, not %', coalesce(jsonb_typeof(options), 'NULL')
       USING ERRCODE = 'invalid_parameter_value', HINT = 'For example ''{"bins": 5, "napl_window": "90 days"}''.';
   END IF;
-  SELECT coalesce(jsonb_object_agg(k, v), '{}') INTO merged
-    FROM jsonb_each(m.options || options) e(k, v) WHERE v <> 'null';
+  merged := rfm._merge_options(m.options, options);
   UPDATE rfm.model SET options = merged WHERE rfm.model.name = alter_model.name;
   RETURN merged;
 END $$;
