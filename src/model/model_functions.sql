@@ -969,8 +969,8 @@ END $$;
 COMMENT ON FUNCTION rfm._check_relation(regclass, text[], text[], text) IS
   'Internal: check a relation a model reads (a table without inheritance children or row security for the current role, columns of built-in types)';
 
--- Whether a relation is a Citus distributed (or reference) table: Citus runs no trigger on one (its writes go to
--- shards on other nodes), so a model on it has no change capture and rebuilds every state at every refresh
+-- Whether a relation is a Citus distributed (or reference) table: its writes go to shards on other nodes, where
+-- a model's capture triggers fire (rfm._capture, rfm._capture_changes) and queue into a distributed table
 -- (docs/scale-out.md). False where Citus is not installed.
 CREATE FUNCTION rfm._distributed(relation regclass) RETURNS boolean
   LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -984,7 +984,28 @@ BEGIN
   RETURN found;
 END $$;
 COMMENT ON FUNCTION rfm._distributed(regclass) IS
-  'Internal: whether a relation is a Citus distributed or reference table (no triggers there: no change capture, every refresh rebuilds every state)';
+  'Internal: whether a relation is a Citus distributed or reference table (its capture triggers fire on the shards and queue into a distributed table)';
+
+-- The change queue of a model on a Citus distributed source (or events relation): s.change_queue, a distributed
+-- table of member ids, co-located with the relation when it is distributed by the member column (the capture on
+-- a shard then queues on the same node), else distributed by itself. Written by rfm._capture_changes on the
+-- shards, emptied by the model's refreshes (rfm._refresh_states).
+CREATE FUNCTION rfm._distributed_queue(s text, member_type text, relation regclass, member_column name) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  by_member boolean;
+BEGIN
+  EXECUTE 'SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) = $2 FROM pg_catalog.pg_dist_partition
+            WHERE logicalrelid = $1' INTO by_member USING relation, member_column;
+  EXECUTE format('CREATE TABLE %I.change_queue (member_id %s)', s, member_type);
+  EXECUTE format('COMMENT ON TABLE %I.change_queue IS %L', s,
+                 format('Members touched on the shards of %s since the last refresh (Citus: the capture triggers run on the workers)', relation));
+  EXECUTE format('COMMENT ON COLUMN %I.change_queue.member_id IS %L', s, 'A touched member''s id');
+  EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''member_id'', colocate_with => $2)'
+    USING format('%I.change_queue', s), CASE WHEN by_member THEN relation::text ELSE 'default' END;
+END $$;
+COMMENT ON FUNCTION rfm._distributed_queue(text, text, regclass, name) IS
+  'Internal: the distributed change queue of a model on a Citus distributed relation, co-located with it when it is distributed by the member column';
 
 -- Change capture, for every model: one trigger function, rfm's (owned by the extension's owner, which no other
 -- role can replace), fired by statement triggers on a model's source and events. It runs with its owner's
@@ -999,8 +1020,28 @@ CREATE FUNCTION rfm._capture_changes() RETURNS trigger
 DECLARE
   m rfm.model;
   typ regtype;
+  ids text[];
 BEGIN
   SELECT * INTO m FROM rfm.model WHERE name = TG_ARGV[0];
+  IF TG_NARGS = 3 AND TG_OP <> 'TRUNCATE' AND (NOT FOUND OR TG_RELID <> m.source) THEN
+    -- a shard of a Citus distributed relation, on a worker (where rfm.model has no rows)
+    IF rfm._shard_of(TG_RELID, TG_ARGV[2]) THEN
+      -- the members, read here: the transition tables are not visible to the distributed insert, which Citus
+      -- plans as a query of its own and routes to the queue's shards (on this node when co-located)
+      EXECUTE format('SELECT array_agg(DISTINCT x.id::text) FROM (%s) x(id) WHERE x.id IS NOT NULL',
+                     CASE TG_OP WHEN 'INSERT' THEN format('SELECT %I FROM new_rows', TG_ARGV[1])
+                                WHEN 'DELETE' THEN format('SELECT %I FROM old_rows', TG_ARGV[1])
+                                ELSE format('SELECT %1$I FROM old_rows UNION ALL SELECT %1$I FROM new_rows', TG_ARGV[1]) END)
+        INTO ids;
+      -- (as text, back to the queue's type: that of the member column, a built-in type)
+      IF ids IS NOT NULL THEN
+        SELECT atttypid INTO typ FROM pg_attribute
+         WHERE attrelid = format('%I.change_queue', 'rfm_' || TG_ARGV[0])::regclass AND attname = 'member_id';
+        EXECUTE format('INSERT INTO %I.change_queue (member_id) SELECT unnest($1)::%s', 'rfm_' || TG_ARGV[0], typ) USING ids;
+      END IF;
+    END IF;
+    RETURN NULL;
+  END IF;
   IF NOT FOUND OR (TG_RELID <> m.source AND TG_RELID IS DISTINCT FROM (
         SELECT c.oid FROM pg_class c WHERE c.oid = to_regclass(m.options -> 'events' ->> 'relation'))) THEN
     RETURN NULL;
@@ -1021,7 +1062,29 @@ BEGIN
   RETURN NULL;
 END $$;
 COMMENT ON FUNCTION rfm._capture_changes() IS
-  'Internal: trigger function of every model''s change capture: records the members a statement touched in rfm.change_queue (arguments: model, member column)';
+  'Internal: trigger function of every model''s change capture: records the members a statement touched in rfm.change_queue, or on the shards of a Citus distributed relation in the model''s distributed change_queue (arguments: model, member column, and for a distributed relation its name)';
+
+-- Whether a relation is a shard of a Citus distributed relation, named by the text the capture trigger was created
+-- with, on this node: listed as one of its shards in Citus' metadata (synced to every node), in its schema, and
+-- owned by its owner (no other role can make such a table: a trigger attached by someone else to a table of theirs
+-- named like a shard queues nothing).
+CREATE FUNCTION rfm._shard_of(shard oid, relation text) RETURNS boolean
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  found boolean;
+BEGIN
+  IF to_regclass('pg_catalog.pg_dist_shard') IS NULL OR to_regclass(relation) IS NULL THEN
+    RETURN false;
+  END IF;
+  EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_shard d, pg_class s, pg_class r
+                           WHERE s.oid = $1 AND r.oid = $2 AND d.logicalrelid = r.oid
+                             AND d.shardid = substring(s.relname from ''_(\d+)$'')::bigint
+                             AND s.relnamespace = r.relnamespace AND s.relowner = r.relowner)'
+    INTO found USING shard, to_regclass(relation);
+  RETURN found;
+END $$;
+COMMENT ON FUNCTION rfm._shard_of(oid, text) IS
+  'Internal: whether a table is one of the shards of a Citus distributed relation (in its schema, of its owner): where a model''s capture trigger queues its members';
 
 -- The four statement triggers of a model's change capture on one relation (its source or its events), named
 -- s_ins, s_upd, s_del, s_trunc (events: s_ev_insert ...); any older ones of the same names replaced.
@@ -1030,18 +1093,30 @@ CREATE FUNCTION rfm._capture(s text, model_name text, relation regclass, member_
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   ops CONSTANT text[] := ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
+  distributed CONSTANT boolean := rfm._distributed(relation);
+  unsafe text;
 BEGIN
+  -- On a Citus distributed relation the triggers are made on every shard (and on the shards it gets later,
+  -- moved or split): Citus asks for citus.enable_unsafe_triggers to make them, set for this function only. They
+  -- fire on the workers and queue the members in the model's distributed change_queue (third argument: the
+  -- relation, for rfm._shard_of); TRUNCATE fires on the coordinator too, where it marks the model.
+  IF distributed THEN
+    unsafe := set_config('citus.enable_unsafe_triggers', 'on', true);
+  END IF;
   FOR i IN 1 .. 4 LOOP
     IF EXISTS (SELECT FROM pg_trigger WHERE tgrelid = relation AND tgname = trigger_names[i]) THEN
       EXECUTE format('DROP TRIGGER %I ON %s', trigger_names[i], relation);
     END IF;
-    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION rfm._capture_changes(%L, %L)',
+    EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION rfm._capture_changes(%L, %L%s)',
                    trigger_names[i], ops[i], relation,
                    CASE ops[i] WHEN 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
                                WHEN 'UPDATE' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
                                WHEN 'DELETE' THEN 'REFERENCING OLD TABLE AS old_rows' ELSE '' END,
-                   model_name, member_column);
+                   model_name, member_column, CASE WHEN distributed THEN format(', %L', relation::text) ELSE '' END);
   END LOOP;
+  IF distributed THEN
+    PERFORM set_config('citus.enable_unsafe_triggers', unsafe, true);
+  END IF;
 END $$;
 COMMENT ON FUNCTION rfm._capture(text, text, regclass, name, text[]) IS
   'Internal: the change-capture statement triggers of a model on its source or its events';
@@ -1155,18 +1230,17 @@ BEGIN
   EXECUTE format('COMMENT ON SCHEMA %I IS %L', s, format('rfm model %s (its source and options: rfm.model, for its owner''s roles)', name));
   PERFORM rfm._model_objects(s, member_type, name, source);
 
-  -- change capture: statement triggers with transition tables, on the source and on the browsing events; none on
-  -- a Citus distributed table, whose every refresh then rebuilds every state (on the workers)
+  -- change capture: statement triggers with transition tables, on the source and on the browsing events; on a
+  -- Citus distributed relation they fire on its shards, on the workers, and queue the members in a distributed
+  -- table of the model, co-located with the source where it is distributed by the member column
   IF rfm._distributed(source) OR rfm._distributed(ev.relation) THEN
-    RAISE NOTICE 'model "%": % is distributed by Citus, which runs no triggers on it: every refresh rebuilds every member''s state from it', name,
-      CASE WHEN rfm._distributed(source) THEN source ELSE ev.relation END
-      USING HINT = 'The rebuild runs on the workers; labels, history and flow are kept as for any model (docs/scale-out.md).';
-  ELSE
-    PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
-    IF ev.relation IS NOT NULL THEN
-      -- their members' intent is rebuilt by the next refresh
-      PERFORM rfm._capture(s, name, ev.relation, ev.member_column, rfm._capture_triggers(s, true));
-    END IF;
+    PERFORM rfm._distributed_queue(s, member_type, CASE WHEN rfm._distributed(source) THEN source ELSE ev.relation END,
+                                   CASE WHEN rfm._distributed(source) THEN member_column ELSE ev.member_column END);
+  END IF;
+  PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
+  IF ev.relation IS NOT NULL THEN
+    -- their members' intent is rebuilt by the next refresh
+    PERFORM rfm._capture(s, name, ev.relation, ev.member_column, rfm._capture_triggers(s, true));
   END IF;
   RETURN s;
 END $$;
@@ -1358,6 +1432,7 @@ CREATE FUNCTION rfm._drop_capture(model_name text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t record;
+  unsafe text;
 BEGIN
   IF EXISTS (SELECT FROM rfm.model WHERE name = model_name) THEN
     RAISE EXCEPTION 'model "%" exists', model_name
@@ -1366,7 +1441,12 @@ BEGIN
   FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger
             WHERE tgfoid = 'rfm._capture_changes()'::regprocedure
               AND tgname = ANY (rfm._capture_triggers('rfm_' || model_name, false) || rfm._capture_triggers('rfm_' || model_name, true)) LOOP
+    -- (dropped on the shards too: Citus asks for this setting to drop a trigger of a distributed table)
+    unsafe := CASE WHEN rfm._distributed(t.rel) THEN set_config('citus.enable_unsafe_triggers', 'on', true) END;
     EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+    IF unsafe IS NOT NULL THEN
+      PERFORM set_config('citus.enable_unsafe_triggers', unsafe, true);
+    END IF;
   END LOOP;
 END $$;
 COMMENT ON FUNCTION rfm._drop_capture(text) IS

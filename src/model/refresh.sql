@@ -76,10 +76,11 @@ BEGIN
   -- which only its owner may lock
   PERFORM FROM rfm.model WHERE rfm.model.name = ctx.name FOR NO KEY UPDATE;
   ctx.m := rfm._model(ctx.name);
-  -- no change capture on a Citus distributed source or events relation: every state is rebuilt, and compared with
-  -- the one kept (the touched members are those whose state differs), as by a full refresh
-  ctx.full_requested := ctx.full_requested OR rfm._distributed((ctx.m).source)
-                        OR rfm._distributed(to_regclass((ctx.m).options -> 'events' ->> 'relation'));
+  -- a model on a Citus distributed source or events relation without its distributed change queue (its capture
+  -- could not be made): every state is rebuilt, and compared with the one kept, as by a full refresh
+  ctx.full_requested := ctx.full_requested
+    OR ((rfm._distributed((ctx.m).source) OR rfm._distributed(to_regclass((ctx.m).options -> 'events' ->> 'relation')))
+        AND to_regclass(format('%I.change_queue', ctx.s)) IS NULL);
   IF (ctx.m).layout < 4 THEN
     PERFORM rfm._progress(ctx.name, 'upgrading the model''s schema to the layout of rfm 1.7');
     PERFORM rfm._upgrade_model(ctx.m);

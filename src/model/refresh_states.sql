@@ -14,18 +14,20 @@ BEGIN
   -- 1. member states: all of them, or only the members touched since the last refresh
   IF ctx.rebuild_all AND ctx.relabel_some THEN
     PERFORM rfm._progress(ctx.name, 'rebuilding every member state from ' || (ctx.m).source::text || ' to find those that changed');
-    DELETE FROM rfm.change_queue WHERE model = ctx.name;
+    PERFORM rfm._empty_queue(ctx);
   ELSIF ctx.rebuild_all THEN
     PERFORM rfm._progress(ctx.name, 'rebuilding every member state from ' || (ctx.m).source::text);
-    DELETE FROM rfm.change_queue WHERE model = ctx.name;
+    PERFORM rfm._empty_queue(ctx);
     -- loaded without its primary key, which is built afterwards (cheaper than keeping it, sorted or not)
     EXECUTE format('TRUNCATE %1$I.members; ALTER TABLE %1$I.members DROP CONSTRAINT members_pkey', ctx.s);
   ELSE
     -- the members queued by the capture (the queue rows this transaction sees: a write committed later
-    -- stays queued for the next refresh), as ids of the model's type
+    -- stays queued for the next refresh), as ids of the model's type; on Citus, from the model's distributed queue
     EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
-                      WITH d AS (DELETE FROM rfm.change_queue WHERE model = $1 RETURNING member_id)
-                      SELECT DISTINCT member_id::%s AS member_id FROM d', ctx.member_type) USING ctx.name;
+                      WITH d AS (DELETE FROM %s RETURNING member_id)
+                      SELECT DISTINCT member_id::%s AS member_id FROM d',
+                   coalesce(to_regclass(format('%I.change_queue', ctx.s))::text, 'rfm.change_queue WHERE model = $1'),
+                   ctx.member_type) USING ctx.name;
     GET DIAGNOSTICS ctx.rebuilt = ROW_COUNT;
     PERFORM rfm._progress(ctx.name, format('rebuilding %s touched member states', ctx.rebuilt));
     EXECUTE format('DELETE FROM %I.members WHERE member_id IN (SELECT member_id FROM _rfm_touched)', ctx.s);
@@ -78,5 +80,17 @@ BEGIN
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = ctx.name;
   END IF;
 END $$;
+-- The model's queued changes dropped (every state is rebuilt): rfm.change_queue's rows, and on Citus the
+-- model's distributed queue.
+CREATE FUNCTION rfm._empty_queue(ctx rfm._refresh) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM rfm.change_queue WHERE model = ctx.name;
+  IF to_regclass(format('%I.change_queue', ctx.s)) IS NOT NULL THEN
+    EXECUTE format('DELETE FROM %I.change_queue', ctx.s);
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._empty_queue(rfm._refresh) IS 'Internal: drop a model''s queued changes before every state is rebuilt';
+
 COMMENT ON FUNCTION rfm._refresh_states(rfm._refresh) IS
   'Internal: phase of rfm.refresh that rebuilds the member states, every one or the touched members';

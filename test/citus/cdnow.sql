@@ -96,9 +96,12 @@ RESET citus.coordinator_aggregation_strategy;
 SELECT rfm.create_model('cd', 'orders_dist', time_column => 'ordered_at');
 SELECT rfm.create_model('cp', 'orders_plain', time_column => 'ordered_at');
 INSERT INTO checks (name, ok, detail)
-SELECT 'create_model on a distributed table (no triggers on it)',
-       EXISTS (SELECT FROM rfm.model WHERE name = 'cd')
-       AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass AND tgname LIKE 'rfm\_cd\_%'),
+SELECT 'create_model on a distributed table: its capture triggers, on every shard (TRUNCATE: on the coordinator), and a co-located distributed queue',
+       (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass AND tgname LIKE 'rfm\_cd\_%') = 4
+       AND (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'rfm_cd.change_queue'::regclass)
+           = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'orders_dist'::regclass)
+       AND (SELECT bool_and(success AND result = '3') AND count(*) = 32
+              FROM run_command_on_shards('orders_dist', $$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'rfm\_cd\_%%'$$)),
        (SELECT string_agg(tgname, ', ') FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass);
 
 -- the same changes on both tables before the refresh of month k
@@ -114,11 +117,16 @@ BEGIN
   DROP TABLE moved;
 END $$;
 
-CREATE TABLE cmp (k int, as_of date, labels bigint, history bigint, transitions bigint, members bigint, labelled bigint);
+CREATE TABLE cmp (k int, as_of date, labels bigint, history bigint, transitions bigint, members bigint, labelled bigint,
+                  queued_d bigint, queued_p bigint, rebuilt_d bigint, rebuilt_p bigint);
 DO $$
 DECLARE
   d date;
   k int := 0;
+  qd bigint;
+  qp bigint;
+  rd bigint;
+  rp bigint;
 BEGIN
   FOR d IN SELECT (g + interval '1 month - 1 day')::date FROM generate_series(date '1997-01-01', date '1998-06-01', interval '1 month') g LOOP
     k := k + 1;
@@ -126,8 +134,11 @@ BEGIN
       PERFORM apply_changes('orders_dist', k, d);
       PERFORM apply_changes('orders_plain', k, d);
     END IF;
-    PERFORM rfm.refresh('cd', d);
-    PERFORM rfm.refresh('cp', d);
+    -- the members the capture queued on the shards, and on one node
+    SELECT count(DISTINCT member_id) INTO qd FROM rfm_cd.change_queue;
+    SELECT count(DISTINCT member_id) INTO qp FROM rfm.change_queue WHERE model = 'cp';
+    SELECT rebuilt INTO rd FROM rfm.refresh('cd', d);
+    SELECT rebuilt INTO rp FROM rfm.refresh('cp', d);
     INSERT INTO cmp
     SELECT k, d,
            (SELECT count(*) FROM ((TABLE rfm_cd.labels EXCEPT ALL TABLE rfm_cp.labels) UNION ALL
@@ -141,7 +152,7 @@ BEGIN
            (SELECT count(*) FROM ((SELECT member_id, purchases::text FROM rfm_cd.members EXCEPT ALL SELECT member_id, purchases::text FROM rfm_cp.members)
                                   UNION ALL
                                   (SELECT member_id, purchases::text FROM rfm_cp.members EXCEPT ALL SELECT member_id, purchases::text FROM rfm_cd.members)) x),
-           (SELECT count(*) FROM rfm_cd.labels);
+           (SELECT count(*) FROM rfm_cd.labels), qd, qp, rd, rp;
   END LOOP;
 END $$;
 INSERT INTO checks (name, ok, detail)
@@ -162,6 +173,15 @@ SELECT 'the models label every member (last month)', max(labelled) FILTER (WHERE
        max(labelled) FILTER (WHERE k = 18) || ' labelled'
   FROM cmp;
 INSERT INTO checks (name, ok, detail)
+SELECT 'the capture on the shards queued the members one node queued, every month', bool_and(queued_d = queued_p) AND sum(queued_d) > 0,
+       sum(queued_d) || ' queued; ' || coalesce(string_agg(as_of || ':' || queued_d || '<>' || queued_p, ' ' ORDER BY k) FILTER (WHERE queued_d <> queued_p), '')
+  FROM cmp;
+INSERT INTO checks (name, ok, detail)
+SELECT 'refreshes after the first rebuild only the touched members, as on one node', bool_and(rebuilt_d = rebuilt_p)
+         AND bool_and(rebuilt_d < 5000) FILTER (WHERE k > 1),
+       string_agg(as_of || ':' || rebuilt_d || '/' || rebuilt_p, ' ' ORDER BY k)
+  FROM cmp;
+INSERT INTO checks (name, ok, detail)
 SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows differ'
   FROM ((SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl')
          EXCEPT ALL SELECT * FROM rfm.migration('cp', '1997-06-30', '1998-06-30', 'napl'))
@@ -169,10 +189,55 @@ SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows diffe
         (SELECT * FROM rfm.migration('cp', '1997-06-30', '1998-06-30', 'napl')
          EXCEPT ALL SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl'))) x;
 
+-- writes by a role that owns nothing of the model: queued by rfm's trigger on the shards
+CREATE ROLE rfm_citus_app LOGIN;
+GRANT SELECT, INSERT, UPDATE, DELETE ON orders_dist TO rfm_citus_app;
+SET ROLE rfm_citus_app;
+INSERT INTO orders_dist VALUES (900001, '1998-07-01', 12.5), (900002, '1998-07-01', 7);
+DELETE FROM orders_dist WHERE member_id = 1;
+RESET ROLE;
+INSERT INTO checks (name, ok, detail)
+SELECT 'writes of another role queued (two inserts, a delete)',
+       array_agg(member_id ORDER BY member_id) = '{1,900001,900002}', array_agg(member_id ORDER BY member_id)::text
+  FROM rfm_cd.change_queue;
+-- a shard moved to the other worker keeps its capture trigger (Citus copies the shard's triggers)
+SELECT citus_move_shard_placement(s.shardid, p.nodename, p.nodeport,
+                                  (SELECT nodename FROM pg_dist_node WHERE nodeport <> p.nodeport AND noderole = 'primary' AND shouldhaveshards LIMIT 1),
+                                  (SELECT nodeport FROM pg_dist_node WHERE nodeport <> p.nodeport AND noderole = 'primary' AND shouldhaveshards LIMIT 1),
+                                  shard_transfer_mode => 'block_writes')
+  FROM pg_dist_shard s JOIN pg_dist_shard_placement p USING (shardid)
+ WHERE s.logicalrelid = 'orders_dist'::regclass AND s.shardid = get_shard_id_for_distribution_column('orders_dist', 900003);
+INSERT INTO orders_dist VALUES (900003, '1998-07-02', 3);
+SELECT count(*) AS queued FROM rfm_cd.change_queue WHERE member_id = 900003 \gset
+INSERT INTO checks (name, ok, detail)
+SELECT 'a write to a moved shard queued', :queued = 1, 'shard on ' || string_agg(nodeport::text, ',') || ', queued ' || :queued
+  FROM pg_dist_shard_placement WHERE shardid = get_shard_id_for_distribution_column('orders_dist', 900003);
+SELECT rebuilt FROM rfm.refresh('cd', '1998-07-31');
+INSERT INTO checks (name, ok, detail)
+SELECT 'the next refresh rebuilt those members and emptied the queue',
+       (SELECT count(*) FROM rfm_cd.change_queue) = 0
+       AND (SELECT count(*) FROM rfm_cd.members WHERE member_id IN (900001, 900002, 900003)) = 3,
+       (SELECT count(*) FROM rfm_cd.change_queue) || ' queued';
+TRUNCATE orders_dist;
+INSERT INTO checks (name, ok, detail)
+SELECT 'TRUNCATE of the distributed source marks the model for a full rebuild', needs_full, needs_full::text
+  FROM rfm.model WHERE name = 'cd';
+
 SELECT rfm.drop_model('cd');
 SELECT rfm.drop_model('cp');
+-- (Citus copies a table's TRUNCATE trigger to a shard it moves, but drops TRUNCATE triggers on the coordinator's
+-- table only: the moved shard keeps rfm_cd_trunc, which does nothing there; docs/scale-out.md)
 INSERT INTO checks (name, ok, detail)
-SELECT 'drop_model of a model on a distributed table', NOT EXISTS (SELECT FROM rfm.model) AND to_regnamespace('rfm_cd') IS NULL, '';
+SELECT 'drop_model of a model on a distributed table (its schema, queue and triggers, the shards'' too)',
+       NOT EXISTS (SELECT FROM rfm.model) AND to_regnamespace('rfm_cd') IS NULL
+       AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass AND tgname LIKE 'rfm%')
+       AND (SELECT bool_and(success AND result = '0')
+              FROM run_command_on_shards('orders_dist', $$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'rfm%%' AND tgtype & 32 = 0$$)),
+       (SELECT string_agg(shardid || ':' || result, ', ')
+          FROM run_command_on_shards('orders_dist', $$SELECT string_agg(tgname, ' ') FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'rfm%%'$$)
+         WHERE NOT success OR result <> '');
+TRUNCATE orders_dist;
+INSERT INTO checks (name, ok, detail) VALUES ('TRUNCATE after drop_model (a moved shard''s leftover TRUNCATE trigger does nothing)', true, '');
 
 SELECT 'citus ' || name || ': ' || CASE WHEN ok THEN 'passed' ELSE 'FAILED (' || coalesce(detail, 'NULL') || ')' END
   FROM checks ORDER BY n;
