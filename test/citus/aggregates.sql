@@ -1,6 +1,6 @@
 -- test/citus/aggregates.sql, run by test/citus/run.sh after cdnow.sql: the aggregates across members whose state
 -- became a real type in 1.7 (rfm.breaks: rfm.breaks_state; rfm.bgnbd_fit, rfm.pnbd_fit, rfm.gamma_gamma_fit:
--- rfm.clv_state) over a table of member facts from CDNOW (recency, frequency, monetary, x, t_x, t per member)
+-- rfm.clv_state) over a table of member facts from CDNOW (recency, frequency, spend, and x, t_x, t, monetary of rfm.btyd per member)
 -- distributed in 32 shards: EXPLAIN shows partial aggregates on the workers and a combine on the coordinator,
 -- and the results equal those over the same rows in a plain table, as text, also with
 -- citus.coordinator_aggregation_strategy = disabled (nothing pulled to the coordinator to aggregate there).
@@ -18,7 +18,7 @@ CREATE TABLE agg_orders AS
 DROP TABLE agg_lines;
 CREATE TABLE facts_plain AS
   SELECT member_id, rfm.recency(p, '1998-06-30') AS recency, rfm.frequency(p, '1998-06-30') AS frequency,
-         rfm.monetary(p, '1998-06-30') AS monetary, (rfm.btyd(p, '1997-09-30')).*
+         rfm.monetary(p, '1998-06-30') AS spend, (rfm.btyd(p, '1997-09-30')).*
     FROM (SELECT member_id, rfm.purchases_agg(ordered_at, amount) p FROM agg_orders GROUP BY 1) m;
 DROP TABLE agg_orders;
 CREATE TABLE facts_dist (LIKE facts_plain);
@@ -44,7 +44,7 @@ INSERT INTO agg_checks (name, ok, detail)
 SELECT 'EXPLAIN: ' || a || ' split, partial aggregates on the workers, combine on the coordinator',
        p ~ 'worker_(binary_)?partial_agg' AND p ~ 'coord_(binary_)?combine_agg' AND p ~ ('rfm\.' || a) AND p ~ 'Task Count: 32',
        left(regexp_replace(p, '\s+', ' ', 'g'), 400)
-  FROM (VALUES ('breaks', 'SELECT rfm.breaks(recency, 5), rfm.breaks(frequency, 5), rfm.breaks(monetary, 5) FROM facts_dist'),
+  FROM (VALUES ('breaks', 'SELECT rfm.breaks(recency, 5), rfm.breaks(frequency, 5), rfm.breaks(spend, 5) FROM facts_dist'),
                ('bgnbd_fit', 'SELECT rfm.bgnbd_fit(x, t_x, t) FROM facts_dist'),
                ('pnbd_fit', 'SELECT rfm.pnbd_fit(x, t_x, t) FROM facts_dist'),
                ('gamma_gamma_fit', 'SELECT rfm.gamma_gamma_fit(x, monetary) FROM facts_dist')) v(a, q),
@@ -57,8 +57,8 @@ DECLARE
 BEGIN
   EXECUTE format($q$
     SELECT concat_ws(' | ',
-             (SELECT rfm.breaks(recency, 5)::text || rfm.breaks(frequency, 5)::text || rfm.breaks(monetary, 5)::text FROM %1$s),
-             (SELECT string_agg(b, ' ' ORDER BY k) FROM (SELECT least(frequency, 4) k, rfm.breaks(monetary, 4)::text b
+             (SELECT rfm.breaks(recency, 5)::text || rfm.breaks(frequency, 5)::text || rfm.breaks(spend, 5)::text FROM %1$s),
+             (SELECT string_agg(b, ' ' ORDER BY k) FROM (SELECT least(frequency, 4) k, rfm.breaks(spend, 4)::text b
                                                           FROM %1$s GROUP BY 1) g),
              (SELECT rfm.bgnbd_fit(x, t_x, t)::text FROM %1$s),
              (SELECT rfm.pnbd_fit(x, t_x, t)::text FROM %1$s),
