@@ -11,6 +11,7 @@ PGFILEDESC = "rfm - member segmentation for retail inside PostgreSQL"
 # One folder per concern; each folder's .sql sits beside its C.
 OBJS = \
 	src/rfm.o \
+	src/aggstate.o \
 	src/purchases/purchases_type.o \
 	src/purchases/purchases_agg.o \
 	src/purchases/purchases_access.o \
@@ -53,6 +54,8 @@ SQL_PARTS = \
 	src/model/model_1_5.sql \
 	src/model/model_1_6.sql \
 	src/model/model_1_7.sql \
+	src/scoring/breaks_state.sql \
+	src/clv/clv_state.sql \
 	src/campaign/campaign_stats.sql \
 	src/model/model_functions.sql \
 	src/model/refresh.sql \
@@ -86,7 +89,7 @@ DATA = src/upgrade/rfm--1.0.sql $(sort $(filter-out %.head.sql,$(wildcard src/up
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data campaign_stats \
-	clv_cdnow clv_parallel clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv campaign scheduler scheduler_launcher \
+	clv_cdnow clv_parallel agg_states clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv campaign scheduler scheduler_launcher \
 	privileges security upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)

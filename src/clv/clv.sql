@@ -40,59 +40,9 @@ COMMENT ON FUNCTION rfm.pnbd(double precision, double precision, double precisio
 COMMENT ON FUNCTION rfm.gamma_gamma(double precision, double precision, double precision) IS
   'A Gamma-Gamma model with the given parameters (e.g. published ones), for rfm.expected_spend and rfm.clv';
 
--- Fitting aggregates.  The state is the distinct (x, t_x, t) cells with
--- member counts; NULL rows are skipped (and counted).
-CREATE FUNCTION rfm.clv_btyd_trans(internal, double precision, double precision, double precision) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_clv_btyd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.clv_gg_trans(internal, double precision, double precision) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_clv_gg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.clv_combine(internal, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_clv_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.clv_serialize(internal) RETURNS bytea
-  AS 'MODULE_PATHNAME', 'rfm_clv_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.clv_deserialize(bytea, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_clv_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.bgnbd_final(internal) RETURNS rfm.bgnbd
-  AS 'MODULE_PATHNAME', 'rfm_bgnbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.pnbd_final(internal) RETURNS rfm.pnbd
-  AS 'MODULE_PATHNAME', 'rfm_pnbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.gamma_gamma_final(internal) RETURNS rfm.gamma_gamma
-  AS 'MODULE_PATHNAME', 'rfm_gamma_gamma_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION rfm.clv_btyd_trans(internal, double precision, double precision, double precision) IS
-  'Transition function of rfm.bgnbd_fit and rfm.pnbd_fit: counts the member in its (x, t_x, t) cell';
-COMMENT ON FUNCTION rfm.clv_gg_trans(internal, double precision, double precision) IS
-  'Transition function of rfm.gamma_gamma_fit: counts a repeater in its (x, monetary) cell';
-COMMENT ON FUNCTION rfm.clv_combine(internal, internal) IS 'Combine function of the lifetime value fits: adds the cell counts';
-COMMENT ON FUNCTION rfm.clv_serialize(internal) IS 'Serialize function of the lifetime value fits';
-COMMENT ON FUNCTION rfm.clv_deserialize(bytea, internal) IS 'Deserialize function of the lifetime value fits (validates the bytes)';
-COMMENT ON FUNCTION rfm.bgnbd_final(internal) IS 'Final function of rfm.bgnbd_fit: the maximum likelihood fit';
-COMMENT ON FUNCTION rfm.pnbd_final(internal) IS 'Final function of rfm.pnbd_fit: the maximum likelihood fit';
-COMMENT ON FUNCTION rfm.gamma_gamma_final(internal) IS 'Final function of rfm.gamma_gamma_fit: the maximum likelihood fit';
-
-CREATE AGGREGATE rfm.bgnbd_fit(x double precision, t_x double precision, t double precision) (
-  SFUNC = rfm.clv_btyd_trans, STYPE = internal, SSPACE = 4096,
-  FINALFUNC = rfm.bgnbd_final, FINALFUNC_MODIFY = READ_ONLY,
-  COMBINEFUNC = rfm.clv_combine,
-  SERIALFUNC = rfm.clv_serialize, DESERIALFUNC = rfm.clv_deserialize,
-  PARALLEL = SAFE);
-CREATE AGGREGATE rfm.pnbd_fit(x double precision, t_x double precision, t double precision) (
-  SFUNC = rfm.clv_btyd_trans, STYPE = internal, SSPACE = 4096,
-  FINALFUNC = rfm.pnbd_final, FINALFUNC_MODIFY = READ_ONLY,
-  COMBINEFUNC = rfm.clv_combine,
-  SERIALFUNC = rfm.clv_serialize, DESERIALFUNC = rfm.clv_deserialize,
-  PARALLEL = SAFE);
-CREATE AGGREGATE rfm.gamma_gamma_fit(x double precision, monetary double precision) (
-  SFUNC = rfm.clv_gg_trans, STYPE = internal, SSPACE = 4096,
-  FINALFUNC = rfm.gamma_gamma_final, FINALFUNC_MODIFY = READ_ONLY,
-  COMBINEFUNC = rfm.clv_combine,
-  SERIALFUNC = rfm.clv_serialize, DESERIALFUNC = rfm.clv_deserialize,
-  PARALLEL = SAFE);
-COMMENT ON AGGREGATE rfm.bgnbd_fit(double precision, double precision, double precision) IS
-  'Maximum likelihood BG/NBD fit over members (x, t_x, t); rows with a NULL are skipped; WARNING and converged = false when the fit does not converge';
-COMMENT ON AGGREGATE rfm.pnbd_fit(double precision, double precision, double precision) IS
-  'Maximum likelihood Pareto/NBD fit over members (x, t_x, t); rows with a NULL are skipped; WARNING and converged = false when the fit does not converge';
-COMMENT ON AGGREGATE rfm.gamma_gamma_fit(double precision, double precision) IS
-  'Maximum likelihood Gamma-Gamma fit over repeaters (x, mean repeat spend); rows with x = 0 or a NULL are skipped';
+-- Fitting aggregates: rfm.bgnbd_fit, rfm.pnbd_fit and rfm.gamma_gamma_fit, their state type rfm.clv_state and
+-- support functions are in clv_state.sql and src/model/model_last.sql (the state type is made by
+-- src/model/model_1_7.sql, after this part).
 
 -- Predictions.  STRICT: a NULL model or argument gives NULL.
 CREATE FUNCTION rfm.p_alive(m rfm.bgnbd, x double precision, t_x double precision, t double precision)

@@ -9,8 +9,10 @@
  * distinct summaries with a count each, in a hash table in the aggregate
  * context.  Millions of members usually make far fewer cells, and the
  * final function's maximum likelihood fit works on the cells.  The state
- * combines (cell counts add up) and serializes, so the aggregates run in
- * parallel.
+ * combines (cell counts add up).  Its type is rfm.clv_state, an expanded
+ * object while an aggregate grows it (src/aggstate.c), flat bytes where it
+ * is shipped: the aggregates run in parallel and Citus splits them into
+ * partial aggregates on the workers and a combine on the coordinator.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,6 +21,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -32,11 +35,18 @@ PG_FUNCTION_INFO_V1(rfm_clv_gg_trans);
 PG_FUNCTION_INFO_V1(rfm_clv_combine);
 PG_FUNCTION_INFO_V1(rfm_clv_serialize);
 PG_FUNCTION_INFO_V1(rfm_clv_deserialize);
+PG_FUNCTION_INFO_V1(rfm_clv_state_btyd_trans);
+PG_FUNCTION_INFO_V1(rfm_clv_state_gg_trans);
+PG_FUNCTION_INFO_V1(rfm_clv_state_combine);
+PG_FUNCTION_INFO_V1(rfm_clv_state_in);
+PG_FUNCTION_INFO_V1(rfm_clv_state_out);
+PG_FUNCTION_INFO_V1(rfm_clv_state_recv);
+PG_FUNCTION_INFO_V1(rfm_clv_state_send);
 PG_FUNCTION_INFO_V1(rfm_bgnbd_final);
 PG_FUNCTION_INFO_V1(rfm_pnbd_final);
 PG_FUNCTION_INFO_V1(rfm_gamma_gamma_final);
 
-/* first word of the serialized state */
+/* first word of a flat rfm.clv_state */
 #define CLV_STATE_VERSION 1
 
 /* cells of the state: BG/NBD and Pareto/NBD share them (kind CLV_BGNBD) */
@@ -165,100 +175,19 @@ clv_check_spend(float8 x, float8 m)
 	}
 }
 
-/* rfm.bgnbd_fit / rfm.pnbd_fit transition: (state, x, t_x, t) */
-Datum
-rfm_clv_btyd_trans(PG_FUNCTION_ARGS)
-{
-	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm.bgnbd_fit support function");
-	ClvState   *s = PG_ARGISNULL(0) ? clv_state_create(cxt, CLV_BGNBD) : (ClvState *) PG_GETARG_POINTER(0);
-	float8		x,
-				t_x,
-				t;
-
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-	{
-		s->nulls++;
-		PG_RETURN_POINTER(s);
-	}
-	x = PG_GETARG_FLOAT8(1);
-	t_x = PG_GETARG_FLOAT8(2);
-	t = PG_GETARG_FLOAT8(3);
-	clv_check_summary(x, t_x, t);
-	clv_state_add(s, x, t_x, t, 1);
-	PG_RETURN_POINTER(s);
-}
-
-/* rfm.gamma_gamma_fit transition: (state, x, monetary); x = 0 rows skipped */
-Datum
-rfm_clv_gg_trans(PG_FUNCTION_ARGS)
-{
-	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm.gamma_gamma_fit support function");
-	ClvState   *s = PG_ARGISNULL(0) ? clv_state_create(cxt, CLV_GG) : (ClvState *) PG_GETARG_POINTER(0);
-	float8		x,
-				m;
-
-	if (PG_ARGISNULL(1))
-	{
-		s->nulls++;
-		PG_RETURN_POINTER(s);
-	}
-	x = PG_GETARG_FLOAT8(1);
-	if (x == 0)
-	{
-		s->zeros++;
-		PG_RETURN_POINTER(s);
-	}
-	if (PG_ARGISNULL(2))
-	{
-		s->nulls++;
-		PG_RETURN_POINTER(s);
-	}
-	m = PG_GETARG_FLOAT8(2);
-	clv_check_spend(x, m);
-	clv_state_add(s, x, m, 0, 1);
-	PG_RETURN_POINTER(s);
-}
-
-Datum
-rfm_clv_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm lifetime value fit support function");
-	ClvState   *a = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
-	ClvState   *b = PG_ARGISNULL(1) ? NULL : (ClvState *) PG_GETARG_POINTER(1);
-	HASH_SEQ_STATUS seq;
-	ClvEntry   *e;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
-	if (a == NULL)
-		a = clv_state_create(cxt, b->kind);
-	else if (a->kind != b->kind)
-		elog(ERROR, "rfm lifetime value fit states of different kinds (%d, %d)", a->kind, b->kind);
-	a->nulls += b->nulls;
-	a->zeros += b->zeros;
-	hash_seq_init(&seq, b->cells);
-	while ((e = hash_seq_search(&seq)) != NULL)
-		clv_state_add(a, e->key.x, e->key.u, e->key.t, e->w);
-	PG_RETURN_POINTER(a);
-}
-
 /*
- * Serialized: int32 version, int32 kind, int64 nulls, int64 zeros,
- * int64 cells, then per cell float8 x, u, t, w (network order).
+ * The flat value of a state (its binary form, in hex its text form, what
+ * parallel workers and Citus ship): int32 version, int32 kind, int64 nulls,
+ * int64 zeros, int64 cells, then per cell float8 x, u, t, w (network order).
  */
-Datum
-rfm_clv_serialize(PG_FUNCTION_ARGS)
+static struct varlena *
+clv_flatten(void *state)
 {
-	ClvState   *s = (ClvState *) PG_GETARG_POINTER(0);
+	ClvState   *s = (ClvState *) state;
 	StringInfoData buf;
 	HASH_SEQ_STATUS seq;
 	ClvEntry   *e;
 
-	(void) rfm_agg_context(fcinfo, "rfm lifetime value fit support function");
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, CLV_STATE_VERSION);
 	pq_sendint32(&buf, s->kind);
@@ -273,7 +202,7 @@ rfm_clv_serialize(PG_FUNCTION_ARGS)
 		pq_sendfloat8(&buf, e->key.t);
 		pq_sendfloat8(&buf, e->w);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return (struct varlena *) pq_endtypsend(&buf);
 }
 
 static void
@@ -281,32 +210,28 @@ bad_state(const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid rfm lifetime value fit state: %s", what),
-			 errhint("The bytes do not come from rfm.clv_serialize.")));
+			 errmsg("invalid rfm.clv_state: %s", what),
+			 errhint("A state comes from a lifetime value fit (rfm.clv_state_out or _send); it is not typed in.")));
 }
 
-/* Every value is checked as the transition function checks rows. */
-Datum
-rfm_clv_deserialize(PG_FUNCTION_ARGS)
+/* Read a flat state into cxt; every value is checked as the transition functions check rows. */
+static void *
+clv_read(MemoryContext cxt, struct varlena *flat)
 {
-	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm lifetime value fit support function");
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
-	int32		version,
-				kind;
+	int32		kind;
 	int64		nulls,
 				zeros,
 				n;
 	ClvState   *s;
 
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.data = VARDATA_ANY(flat);
+	buf.len = VARSIZE_ANY_EXHDR(flat);
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
 	if (buf.len < 32)
 		bad_state("too short");
-	version = pq_getmsgint(&buf, 4);
-	if (version != CLV_STATE_VERSION)
+	if (pq_getmsgint(&buf, 4) != CLV_STATE_VERSION)
 		bad_state("unknown version");
 	kind = pq_getmsgint(&buf, 4);
 	if (kind != CLV_BGNBD && kind != CLV_GG)
@@ -340,7 +265,208 @@ rfm_clv_deserialize(PG_FUNCTION_ARGS)
 		clv_state_add(s, x, u, t, w);
 	}
 	pq_getmsgend(&buf);
+	return s;
+}
+
+static void clv_merge(void *a, void *b);
+
+static const RfmStateKind clv_kind = {
+	"rfm.clv_state", "clv", clv_flatten, clv_read, clv_merge
+};
+
+/*
+ * The state of a transition (argument 0) to update in place: a new one of
+ * this kind when it is NULL.
+ */
+static ClvState *
+trans_state(FunctionCallInfo fcinfo, int32 kind, const char *fname, RfmExpandedState **es)
+{
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, fname);
+	ClvState   *s;
+
+	if (PG_ARGISNULL(0))
+	{
+		*es = rfm_state_create(aggcontext, &clv_kind);
+		s = clv_state_create(rfm_state_context(*es), kind);
+		rfm_state_set(*es, s);
+		return s;
+	}
+	*es = rfm_state_writable(PG_GETARG_DATUM(0), aggcontext, &clv_kind);
+	s = (ClvState *) rfm_state_get(*es);
+	if (s->kind != kind)
+		elog(ERROR, "%s: a lifetime value fit state of another kind (%d)", fname, s->kind);
+	return s;
+}
+
+/* Count the row (x, t_x, t) of a BG/NBD or Pareto/NBD transition in s. */
+static void
+btyd_add_row(FunctionCallInfo fcinfo, ClvState *s)
+{
+	float8		x,
+				t_x,
+				t;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		s->nulls++;
+		return;
+	}
+	x = PG_GETARG_FLOAT8(1);
+	t_x = PG_GETARG_FLOAT8(2);
+	t = PG_GETARG_FLOAT8(3);
+	clv_check_summary(x, t_x, t);
+	clv_state_add(s, x, t_x, t, 1);
+}
+
+/* Count the row (x, monetary) of a Gamma-Gamma transition in s; x = 0 rows skipped. */
+static void
+gg_add_row(FunctionCallInfo fcinfo, ClvState *s)
+{
+	float8		x,
+				m;
+
+	if (PG_ARGISNULL(1))
+		s->nulls++;
+	else if ((x = PG_GETARG_FLOAT8(1)) == 0)
+		s->zeros++;
+	else if (PG_ARGISNULL(2))
+		s->nulls++;
+	else
+	{
+		m = PG_GETARG_FLOAT8(2);
+		clv_check_spend(x, m);
+		clv_state_add(s, x, m, 0, 1);
+	}
+}
+
+/* Add the cell counts of the state b to the state a. */
+static void
+clv_merge(void *state_a, void *state_b)
+{
+	ClvState   *a = (ClvState *) state_a;
+	ClvState   *b = (ClvState *) state_b;
+	HASH_SEQ_STATUS seq;
+	ClvEntry   *e;
+
+	if (a->kind != b->kind)
+		elog(ERROR, "rfm lifetime value fit states of different kinds (%d, %d)", a->kind, b->kind);
+	a->nulls += b->nulls;
+	a->zeros += b->zeros;
+	hash_seq_init(&seq, b->cells);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		clv_state_add(a, e->key.x, e->key.u, e->key.t, e->w);
+}
+
+/* rfm.bgnbd_fit / rfm.pnbd_fit transition: (state, x, t_x, t), the state updated in place */
+Datum
+rfm_clv_state_btyd_trans(PG_FUNCTION_ARGS)
+{
+	RfmExpandedState *es;
+
+	btyd_add_row(fcinfo, trans_state(fcinfo, CLV_BGNBD, "rfm.bgnbd_fit support function", &es));
+	PG_RETURN_DATUM(rfm_state_datum(es));
+}
+
+/* rfm.gamma_gamma_fit transition: (state, x, monetary), the state updated in place */
+Datum
+rfm_clv_state_gg_trans(PG_FUNCTION_ARGS)
+{
+	RfmExpandedState *es;
+
+	gg_add_row(fcinfo, trans_state(fcinfo, CLV_GG, "rfm.gamma_gamma_fit support function", &es));
+	PG_RETURN_DATUM(rfm_state_datum(es));
+}
+
+/* Combine: the cell counts of the right state added to the left one's. */
+Datum
+rfm_clv_state_combine(PG_FUNCTION_ARGS)
+{
+	return rfm_state_combine(fcinfo, rfm_agg_context(fcinfo, "rfm lifetime value fit support function"), &clv_kind);
+}
+
+/*
+ * The support functions of the fits with an internal state, which the
+ * catalog of rfm 1.6 and older still calls until ALTER EXTENSION rfm UPDATE
+ * (and the scripts of those versions name): the same work on a ClvState the
+ * executor keeps; serialized, it is the flat rfm.clv_state.
+ */
+Datum
+rfm_clv_btyd_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm.bgnbd_fit support function");
+	ClvState   *s = PG_ARGISNULL(0) ? clv_state_create(cxt, CLV_BGNBD) : (ClvState *) PG_GETARG_POINTER(0);
+
+	btyd_add_row(fcinfo, s);
 	PG_RETURN_POINTER(s);
+}
+
+Datum
+rfm_clv_gg_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm.gamma_gamma_fit support function");
+	ClvState   *s = PG_ARGISNULL(0) ? clv_state_create(cxt, CLV_GG) : (ClvState *) PG_GETARG_POINTER(0);
+
+	gg_add_row(fcinfo, s);
+	PG_RETURN_POINTER(s);
+}
+
+Datum
+rfm_clv_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm lifetime value fit support function");
+	ClvState   *a = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
+	ClvState   *b = PG_ARGISNULL(1) ? NULL : (ClvState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		a = clv_state_create(cxt, b->kind);
+	clv_merge(a, b);
+	PG_RETURN_POINTER(a);
+}
+
+Datum
+rfm_clv_serialize(PG_FUNCTION_ARGS)
+{
+	(void) rfm_agg_context(fcinfo, "rfm lifetime value fit support function");
+	PG_RETURN_POINTER(clv_flatten(PG_GETARG_POINTER(0)));
+}
+
+Datum
+rfm_clv_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt = rfm_agg_context(fcinfo, "rfm lifetime value fit support function");
+
+	PG_RETURN_POINTER(clv_read(cxt, PG_GETARG_VARLENA_PP(0)));
+}
+
+/* rfm.clv_state I/O: the text form is "clv:" and the flat bytes in hex; both inputs validate. */
+Datum
+rfm_clv_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(rfm_state_in(PG_GETARG_CSTRING(0), &clv_kind));
+}
+
+Datum
+rfm_clv_state_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(rfm_state_out(PG_GETARG_DATUM(0), &clv_kind));
+}
+
+Datum
+rfm_clv_state_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(rfm_state_recv((StringInfo) PG_GETARG_POINTER(0), &clv_kind));
+}
+
+Datum
+rfm_clv_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(rfm_state_send(PG_GETARG_DATUM(0), &clv_kind));
 }
 
 /* lets a long fit be cancelled (clv_math.c allocates nothing, so a longjmp is safe) */
@@ -350,7 +476,26 @@ clv_check_interrupts(void)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* The cells of a state as an array, with the number of repeaters. */
+static int
+cell_cmp(const void *a, const void *b)
+{
+	const ClvCell *x = (const ClvCell *) a;
+	const ClvCell *y = (const ClvCell *) b;
+
+	if (x->x != y->x)
+		return x->x < y->x ? -1 : 1;
+	if (x->u != y->u)
+		return x->u < y->u ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The cells of a state as an array, with the number of repeaters.  Sorted,
+ * so that the fit sums them in one order however the state was built (a
+ * serial scan, parallel workers, Citus shards): the same bits every time.
+ */
 static ClvCell *
 state_cells(ClvState *s, int64 *ncells, int64 *repeaters)
 {
@@ -372,6 +517,7 @@ state_cells(ClvState *s, int64 *ncells, int64 *repeaters)
 			*repeaters += (int64) e->w;
 		i++;
 	}
+	qsort(cells, n, sizeof(ClvCell), cell_cmp);
 	*ncells = n;
 	return cells;
 }
@@ -383,7 +529,7 @@ state_cells(ClvState *s, int64 *ncells, int64 *repeaters)
 static Datum
 fit_final(FunctionCallInfo fcinfo, int kind, const char *agg)
 {
-	ClvState   *s = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
+	ClvState   *s;
 	ClvCell    *cells;
 	int64		ncells,
 				repeaters;
@@ -394,8 +540,13 @@ fit_final(FunctionCallInfo fcinfo, int kind, const char *agg)
 	int			np = clv_npar(kind);
 	int			k = 0;
 
-	if (s == NULL)
+	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* no rows */
+	/* an rfm.clv_state, or (rfm 1.6 and older, until the update) an internal ClvState */
+	if (get_fn_expr_argtype(fcinfo->flinfo, 0) == INTERNALOID)
+		s = (ClvState *) PG_GETARG_POINTER(0);
+	else
+		s = (ClvState *) rfm_state_readable(PG_GETARG_DATUM(0), &clv_kind);
 	if (s->members == 0 && s->zeros == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -173,3 +173,47 @@ CREATE TYPE rfm.campaign_comparison AS (
   incremental_revenue double precision);
 COMMENT ON TYPE rfm.campaign_comparison IS
   'Treatment against control: response rates and uplift (Newcombe interval, pooled z-test), revenue per member and uplift (Welch), CUPED uplift, relative lift (delta method), incremental revenue';
+
+-- The states of rfm.breaks and of the lifetime value fits (src/scoring/breaks.c, src/clv/clv_fit.c; the common
+-- part in src/aggstate.c): real types with text and binary I/O rather than internal, so that Citus splits the
+-- aggregates into partial aggregates on the workers and a combine on the coordinator (docs/scale-out.md). Inside
+-- an aggregate a state is an expanded object updated in place; its flat form is versioned bytes, its text form
+-- a tag and those bytes in hex (lossless), and both inputs validate every field.
+CREATE TYPE rfm.breaks_state;
+CREATE FUNCTION rfm.breaks_state_in(cstring) RETURNS rfm.breaks_state
+  AS 'MODULE_PATHNAME', 'rfm_breaks_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.breaks_state_out(rfm.breaks_state) RETURNS cstring
+  AS 'MODULE_PATHNAME', 'rfm_breaks_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.breaks_state_recv(internal) RETURNS rfm.breaks_state
+  AS 'MODULE_PATHNAME', 'rfm_breaks_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.breaks_state_send(rfm.breaks_state) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'rfm_breaks_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE rfm.breaks_state (
+  INPUT = rfm.breaks_state_in, OUTPUT = rfm.breaks_state_out,
+  RECEIVE = rfm.breaks_state_recv, SEND = rfm.breaks_state_send,
+  INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+COMMENT ON TYPE rfm.breaks_state IS
+  'State of rfm.breaks: the number of bins and every value so far; text form ''breaks:'' and the versioned bytes in hex';
+COMMENT ON FUNCTION rfm.breaks_state_in(cstring) IS 'Text input of rfm.breaks_state (checked)';
+COMMENT ON FUNCTION rfm.breaks_state_out(rfm.breaks_state) IS 'Text output of rfm.breaks_state (exact)';
+COMMENT ON FUNCTION rfm.breaks_state_recv(internal) IS 'Binary input of rfm.breaks_state (checked)';
+COMMENT ON FUNCTION rfm.breaks_state_send(rfm.breaks_state) IS 'Binary output of rfm.breaks_state';
+CREATE TYPE rfm.clv_state;
+CREATE FUNCTION rfm.clv_state_in(cstring) RETURNS rfm.clv_state
+  AS 'MODULE_PATHNAME', 'rfm_clv_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.clv_state_out(rfm.clv_state) RETURNS cstring
+  AS 'MODULE_PATHNAME', 'rfm_clv_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.clv_state_recv(internal) RETURNS rfm.clv_state
+  AS 'MODULE_PATHNAME', 'rfm_clv_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.clv_state_send(rfm.clv_state) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'rfm_clv_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE rfm.clv_state (
+  INPUT = rfm.clv_state_in, OUTPUT = rfm.clv_state_out,
+  RECEIVE = rfm.clv_state_recv, SEND = rfm.clv_state_send,
+  INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+COMMENT ON TYPE rfm.clv_state IS
+  'State of the lifetime value fits: the distinct (x, t_x, t) or (x, monetary) cells with member counts, and the rows skipped; text form ''clv:'' and the versioned bytes in hex';
+COMMENT ON FUNCTION rfm.clv_state_in(cstring) IS 'Text input of rfm.clv_state (checked)';
+COMMENT ON FUNCTION rfm.clv_state_out(rfm.clv_state) IS 'Text output of rfm.clv_state (exact)';
+COMMENT ON FUNCTION rfm.clv_state_recv(internal) IS 'Binary input of rfm.clv_state (checked)';
+COMMENT ON FUNCTION rfm.clv_state_send(rfm.clv_state) IS 'Binary output of rfm.clv_state';

@@ -10,8 +10,9 @@
  * rfm.alter_model would): a role cannot take another's name, point a model at a relation it may not read
  * and trigger, choose invalid options, give a job or a run to another role, choose run ids, or lock rows it
  * does not own. rfm.change_queue is written by rfm._capture_changes only. rfm.campaign likewise (its owner,
- * on its own models). Last, the aggregates of campaign review and rfm.purchases_union (CREATE OR REPLACE), which need the functions
- * an update replays before this part.
+ * on its own models). Last, the aggregates whose state is a real type, which Citus splits (campaign review's,
+ * rfm.purchases_union, rfm.breaks, ...: CREATE OR REPLACE), which need the functions an update replays before
+ * this part.
  */
 
 -- a job refreshes as of the day of its run or, since 1.7, the day before (a run early in the morning then labels a
@@ -138,3 +139,38 @@ CREATE OR REPLACE AGGREGATE rfm.purchases_union(rfm.purchases) (
 );
 COMMENT ON AGGREGATE rfm.purchases_union(rfm.purchases) IS
   'Merge of purchase histories (shards, incremental refresh): days are summed';
+
+-- rfm.breaks, after its support functions (src/scoring/breaks_state.sql): its state is an rfm.breaks_state since
+-- 1.7 (an update drops the aggregate of internal state first, in its head)
+CREATE OR REPLACE AGGREGATE rfm.breaks(value double precision, bins integer) (
+  SFUNC = rfm.breaks_trans, STYPE = rfm.breaks_state,
+  FINALFUNC = rfm.breaks_final, FINALFUNC_MODIFY = READ_WRITE,
+  COMBINEFUNC = rfm.breaks_combine,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rfm.breaks(double precision, integer) IS
+  'The bins-1 cut points of a score: the k/bins quantiles (R type 7, as percentile_cont); NULLs ignored';
+
+-- the lifetime value fits, after their support functions (src/clv/clv_state.sql): their state is an rfm.clv_state
+-- since 1.7 (an update drops the aggregates of internal state first, in its head)
+CREATE OR REPLACE AGGREGATE rfm.bgnbd_fit(x double precision, t_x double precision, t double precision) (
+  SFUNC = rfm.clv_btyd_trans, STYPE = rfm.clv_state,
+  FINALFUNC = rfm.bgnbd_final, FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = rfm.clv_combine,
+  PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE rfm.pnbd_fit(x double precision, t_x double precision, t double precision) (
+  SFUNC = rfm.clv_btyd_trans, STYPE = rfm.clv_state,
+  FINALFUNC = rfm.pnbd_final, FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = rfm.clv_combine,
+  PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE rfm.gamma_gamma_fit(x double precision, monetary double precision) (
+  SFUNC = rfm.clv_gg_trans, STYPE = rfm.clv_state,
+  FINALFUNC = rfm.gamma_gamma_final, FINALFUNC_MODIFY = READ_ONLY,
+  COMBINEFUNC = rfm.clv_combine,
+  PARALLEL = SAFE);
+COMMENT ON AGGREGATE rfm.bgnbd_fit(double precision, double precision, double precision) IS
+  'Maximum likelihood BG/NBD fit over members (x, t_x, t); rows with a NULL are skipped; WARNING and converged = false when the fit does not converge';
+COMMENT ON AGGREGATE rfm.pnbd_fit(double precision, double precision, double precision) IS
+  'Maximum likelihood Pareto/NBD fit over members (x, t_x, t); rows with a NULL are skipped; WARNING and converged = false when the fit does not converge';
+COMMENT ON AGGREGATE rfm.gamma_gamma_fit(double precision, double precision) IS
+  'Maximum likelihood Gamma-Gamma fit over repeaters (x, mean repeat spend); rows with x = 0 or a NULL are skipped';

@@ -8,8 +8,10 @@
  * linear interpolation between order statistics (R type 7, numpy's default,
  * and PostgreSQL's percentile_cont, computed with the same arithmetic so the
  * results are bit-identical).  Exact quantiles need every value, so the
- * state is the array of values; it is combinable and serializable, so the
- * aggregate runs in parallel.
+ * state is the array of values.  Its type is rfm.breaks_state, an expanded
+ * object while the aggregate grows it (src/aggstate.c), flat bytes where it
+ * is shipped: the aggregate runs in parallel and Citus splits it into
+ * partial aggregates on the workers and a combine on the coordinator.
  *
  * A value equal to a cut point goes to the lower bin and equal values always
  * share a score.  On tied data cut points coincide and some scores are never
@@ -35,11 +37,20 @@ PG_FUNCTION_INFO_V1(rfm_breaks_trans);
 PG_FUNCTION_INFO_V1(rfm_breaks_combine);
 PG_FUNCTION_INFO_V1(rfm_breaks_serialize);
 PG_FUNCTION_INFO_V1(rfm_breaks_deserialize);
+PG_FUNCTION_INFO_V1(rfm_breaks_state_trans);
+PG_FUNCTION_INFO_V1(rfm_breaks_state_combine);
+PG_FUNCTION_INFO_V1(rfm_breaks_state_final);
+PG_FUNCTION_INFO_V1(rfm_breaks_state_in);
+PG_FUNCTION_INFO_V1(rfm_breaks_state_out);
+PG_FUNCTION_INFO_V1(rfm_breaks_state_recv);
+PG_FUNCTION_INFO_V1(rfm_breaks_state_send);
 PG_FUNCTION_INFO_V1(rfm_breaks_final);
 PG_FUNCTION_INFO_V1(rfm_score);
 PG_FUNCTION_INFO_V1(rfm_bins);
 
 #define BREAKS_MAX_BINS 1000
+/* first word of a flat rfm.breaks_state */
+#define BREAKS_STATE_VERSION 1
 
 typedef struct BreaksState
 {
@@ -92,20 +103,173 @@ breaks_state_reserve(BreaksState *s, int64 need)
 	s->values = repalloc_huge(s->values, s->cap * sizeof(float8));
 }
 
-Datum
-rfm_breaks_trans(PG_FUNCTION_ARGS)
+/*
+ * The flat value of a state (its binary form, in hex its text form, what
+ * parallel workers and Citus ship): int32 version, int32 bins, int64 n,
+ * then n float8 values, in network order.
+ */
+static struct varlena *
+breaks_flatten(void *state)
 {
-	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.breaks support function");
-	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
-	float8		value;
-	int32		bins;
+	BreaksState *s = (BreaksState *) state;
+	StringInfoData buf;
 
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, BREAKS_STATE_VERSION);
+	pq_sendint32(&buf, s->bins);
+	pq_sendint64(&buf, s->n);
+	for (int64 i = 0; i < s->n; i++)
+		pq_sendfloat8(&buf, s->values[i]);
+	return (struct varlena *) pq_endtypsend(&buf);
+}
+
+static void
+bad_state(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid rfm.breaks_state: %s", why),
+			 errhint("A state comes from rfm.breaks (rfm.breaks_state_out or _send); it is not typed in.")));
+}
+
+/* Read a flat state into cxt, checking every field and value. */
+static void *
+breaks_read(MemoryContext cxt, struct varlena *flat)
+{
+	StringInfoData buf;
+	int32		bins;
+	int64		n;
+	BreaksState *s;
+
+	buf.data = VARDATA_ANY(flat);
+	buf.len = VARSIZE_ANY_EXHDR(flat);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	if (buf.len < 16)
+		bad_state(psprintf("%d bytes are too short for the header (16 bytes)", buf.len));
+	if (pq_getmsgint(&buf, 4) != BREAKS_STATE_VERSION)
+		bad_state(psprintf("unknown format version (this rfm writes version %d)", BREAKS_STATE_VERSION));
+	bins = pq_getmsgint(&buf, 4);
+	check_bins(bins);
+	n = pq_getmsgint64(&buf);
+	if (n < 0 || n != (buf.len - buf.cursor) / 8 || (buf.len - buf.cursor) % 8 != 0)
+		bad_state(psprintf("it claims %lld values in %d bytes", (long long) n, buf.len - buf.cursor));
+	s = breaks_state_create(cxt, bins, n);
+	for (int64 i = 0; i < n; i++)
+	{
+		float8		v = pq_getmsgfloat8(&buf);
+
+		scoring_check_value(v, "a value to score");
+		s->values[i] = v;
+	}
+	s->n = n;
+	pq_getmsgend(&buf);
+	return s;
+}
+
+static void breaks_merge(void *a, void *b);
+
+static const RfmStateKind breaks_kind = {
+	"rfm.breaks_state", "breaks", breaks_flatten, breaks_read, breaks_merge
+};
+
+static void
+check_same_bins(int32 before, int32 now)
+{
+	if (before != now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of bins changed from %d to %d within one rfm.breaks", before, now),
+				 errhint("The number of bins must be the same for every row.")));
+}
+
+/* The bins argument of a transition, not NULL. */
+static int32
+trans_bins(FunctionCallInfo fcinfo)
+{
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("number of bins must not be NULL"),
 				 errhint("Pass the number of scores, e.g. rfm.breaks(recency, 5).")));
-	bins = PG_GETARG_INT32(2);
+	return PG_GETARG_INT32(2);
+}
+
+/* Add the value argument of a transition, unless NULL, to s. */
+static void
+trans_add(FunctionCallInfo fcinfo, BreaksState *s)
+{
+	float8		value;
+
+	if (PG_ARGISNULL(1))
+		return;
+	value = PG_GETARG_FLOAT8(1);
+	scoring_check_value(value, "a value to score");
+	breaks_state_reserve(s, s->n + 1);
+	s->values[s->n++] = value;
+}
+
+/* Append the values of the state b to the state a. */
+static void
+breaks_merge(void *state_a, void *state_b)
+{
+	BreaksState *a = (BreaksState *) state_a;
+	BreaksState *b = (BreaksState *) state_b;
+
+	check_same_bins(a->bins, b->bins);
+	breaks_state_reserve(a, a->n + b->n);
+	memcpy(a->values + a->n, b->values, b->n * sizeof(float8));
+	a->n += b->n;
+}
+
+/* Transition: (state, value, bins); the state is updated in place. */
+Datum
+rfm_breaks_state_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.breaks support function");
+	int32		bins = trans_bins(fcinfo);
+	RfmExpandedState *es;
+	BreaksState *s;
+
+	if (PG_ARGISNULL(0))
+	{
+		check_bins(bins);
+		if (PG_ARGISNULL(1))
+			PG_RETURN_NULL();
+		es = rfm_state_create(aggcontext, &breaks_kind);
+		s = breaks_state_create(rfm_state_context(es), bins, 64);
+		rfm_state_set(es, s);
+	}
+	else
+	{
+		es = rfm_state_writable(PG_GETARG_DATUM(0), aggcontext, &breaks_kind);
+		s = (BreaksState *) rfm_state_get(es);
+		check_same_bins(s->bins, bins);
+	}
+	trans_add(fcinfo, s);
+	PG_RETURN_DATUM(rfm_state_datum(es));
+}
+
+/* Combine: the values of the right state appended to the left one. */
+Datum
+rfm_breaks_state_combine(PG_FUNCTION_ARGS)
+{
+	return rfm_state_combine(fcinfo, rfm_agg_context(fcinfo, "rfm.breaks support function"), &breaks_kind);
+}
+
+/*
+ * The support functions of rfm.breaks with an internal state, which the
+ * catalog of rfm 1.6 and older still calls until ALTER EXTENSION rfm UPDATE
+ * (and the scripts of those versions name): the same work on a BreaksState
+ * the executor keeps; serialized, it is the flat rfm.breaks_state.
+ */
+Datum
+rfm_breaks_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.breaks support function");
+	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
+	int32		bins = trans_bins(fcinfo);
+
 	if (s == NULL)
 	{
 		check_bins(bins);
@@ -113,17 +277,9 @@ rfm_breaks_trans(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		s = breaks_state_create(aggcontext, bins, 64);
 	}
-	else if (bins != s->bins)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of bins changed from %d to %d within one rfm.breaks", s->bins, bins),
-				 errhint("The number of bins must be the same for every row.")));
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(s);
-	value = PG_GETARG_FLOAT8(1);
-	scoring_check_value(value, "a value to score");
-	breaks_state_reserve(s, s->n + 1);
-	s->values[s->n++] = value;
+	else
+		check_same_bins(s->bins, bins);
+	trans_add(fcinfo, s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -142,66 +298,48 @@ rfm_breaks_combine(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL)
 		a = breaks_state_create(aggcontext, b->bins, b->n);
-	else if (a->bins != b->bins)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("number of bins changed from %d to %d within one rfm.breaks", a->bins, b->bins),
-				 errhint("The number of bins must be the same for every row.")));
-	breaks_state_reserve(a, a->n + b->n);
-	memcpy(a->values + a->n, b->values, b->n * sizeof(float8));
-	a->n += b->n;
+	breaks_merge(a, b);
 	PG_RETURN_POINTER(a);
 }
 
-/* Serialized: int32 bins, int64 n, n float8 values (network order). */
 Datum
 rfm_breaks_serialize(PG_FUNCTION_ARGS)
 {
-	BreaksState *s = (BreaksState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-
 	(void) rfm_agg_context(fcinfo, "rfm.breaks support function");
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, s->bins);
-	pq_sendint64(&buf, s->n);
-	for (int64 i = 0; i < s->n; i++)
-		pq_sendfloat8(&buf, s->values[i]);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_POINTER(breaks_flatten(PG_GETARG_POINTER(0)));
 }
 
 Datum
 rfm_breaks_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.breaks support function");
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
-	int32		bins;
-	int64		n;
-	BreaksState *s;
 
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	bins = pq_getmsgint(&buf, 4);
-	check_bins(bins);
-	n = pq_getmsgint64(&buf);
-	if (n < 0 || n > (buf.len - buf.cursor) / 8)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("rfm.breaks state claims %lld values in %d bytes", (long long) n, buf.len - buf.cursor),
-				 errhint("The bytes do not come from rfm.breaks_serialize.")));
-	s = breaks_state_create(aggcontext, bins, n);
-	for (int64 i = 0; i < n; i++)
-	{
-		float8		v = pq_getmsgfloat8(&buf);
+	PG_RETURN_POINTER(breaks_read(aggcontext, PG_GETARG_VARLENA_PP(0)));
+}
 
-		scoring_check_value(v, "a value to score");
-		s->values[i] = v;
-	}
-	s->n = n;
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(s);
+/* rfm.breaks_state I/O: the text form is "breaks:" and the flat bytes in hex; both inputs validate. */
+Datum
+rfm_breaks_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(rfm_state_in(PG_GETARG_CSTRING(0), &breaks_kind));
+}
+
+Datum
+rfm_breaks_state_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(rfm_state_out(PG_GETARG_DATUM(0), &breaks_kind));
+}
+
+Datum
+rfm_breaks_state_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(rfm_state_recv((StringInfo) PG_GETARG_POINTER(0), &breaks_kind));
+}
+
+Datum
+rfm_breaks_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(rfm_state_send(PG_GETARG_DATUM(0), &breaks_kind));
 }
 
 static int
@@ -218,14 +356,13 @@ float8_cmp(const void *a, const void *b)
  * x[floor h] + (h - floor h) (x[ceil h] - x[floor h]), with p and the
  * interpolation computed exactly as percentile_cont does.
  */
-Datum
-rfm_breaks_final(PG_FUNCTION_ARGS)
+static Datum
+breaks_final(BreaksState *s)
 {
-	BreaksState *s = PG_ARGISNULL(0) ? NULL : (BreaksState *) PG_GETARG_POINTER(0);
 	Datum	   *cuts;
 
-	if (s == NULL || s->n == 0)
-		PG_RETURN_NULL();
+	if (s->n == 0)
+		return (Datum) 0;
 	qsort(s->values, s->n, sizeof(float8), float8_cmp);
 	cuts = palloc(Max(s->bins - 1, 1) * sizeof(Datum));
 	for (int32 k = 1; k < s->bins; k++)
@@ -239,8 +376,31 @@ rfm_breaks_final(PG_FUNCTION_ARGS)
 
 		cuts[k - 1] = Float8GetDatum(first + (h - lo) * (second - first));
 	}
-	PG_RETURN_ARRAYTYPE_P(construct_array(cuts, s->bins - 1, FLOAT8OID,
-										  sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return PointerGetDatum(construct_array(cuts, s->bins - 1, FLOAT8OID,
+										   sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* Final (rfm.breaks_state): sorting the values in place changes no result (FINALFUNC_MODIFY = READ_WRITE). */
+Datum
+rfm_breaks_state_final(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+
+	if (PG_ARGISNULL(0) ||
+		(result = breaks_final((BreaksState *) rfm_state_readable(PG_GETARG_DATUM(0), &breaks_kind))) == (Datum) 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/* Final (internal state, rfm 1.6 and older) */
+Datum
+rfm_breaks_final(PG_FUNCTION_ARGS)
+{
+	Datum		result;
+
+	if (PG_ARGISNULL(0) || (result = breaks_final((BreaksState *) PG_GETARG_POINTER(0))) == (Datum) 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }
 
 /*

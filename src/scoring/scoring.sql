@@ -4,31 +4,8 @@
  * labels.  C in breaks.c and segment.c.
  */
 
--- cut points
-CREATE FUNCTION rfm.breaks_trans(internal, double precision, integer) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_breaks_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.breaks_combine(internal, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_breaks_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.breaks_serialize(internal) RETURNS bytea
-  AS 'MODULE_PATHNAME', 'rfm_breaks_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.breaks_deserialize(bytea, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_breaks_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.breaks_final(internal) RETURNS double precision[]
-  AS 'MODULE_PATHNAME', 'rfm_breaks_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE AGGREGATE rfm.breaks(value double precision, bins integer) (
-  SFUNC = rfm.breaks_trans, STYPE = internal, SSPACE = 1024,
-  FINALFUNC = rfm.breaks_final, FINALFUNC_MODIFY = READ_WRITE,
-  COMBINEFUNC = rfm.breaks_combine,
-  SERIALFUNC = rfm.breaks_serialize, DESERIALFUNC = rfm.breaks_deserialize,
-  PARALLEL = SAFE
-);
-COMMENT ON FUNCTION rfm.breaks_trans(internal, double precision, integer) IS 'Transition function of rfm.breaks';
-COMMENT ON FUNCTION rfm.breaks_combine(internal, internal) IS 'Combine function of rfm.breaks';
-COMMENT ON FUNCTION rfm.breaks_serialize(internal) IS 'Serialize function of rfm.breaks';
-COMMENT ON FUNCTION rfm.breaks_deserialize(bytea, internal) IS 'Deserialize function of rfm.breaks (validates the bytes)';
-COMMENT ON FUNCTION rfm.breaks_final(internal) IS 'Final function of rfm.breaks: the k/bins quantiles';
-COMMENT ON AGGREGATE rfm.breaks(double precision, integer) IS
-  'The bins-1 cut points of a score: the k/bins quantiles (R type 7, as percentile_cont); NULLs ignored';
+-- cut points: rfm.breaks, its state type and support functions are in breaks_state.sql and
+-- src/model/model_last.sql (the state type rfm.breaks_state is made by src/model/model_1_7.sql, after this part)
 
 CREATE FUNCTION rfm.score(value double precision, breaks double precision[], descending boolean DEFAULT false)
   RETURNS integer

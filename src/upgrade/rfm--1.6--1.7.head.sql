@@ -16,3 +16,26 @@ DROP FUNCTION rfm.schedule(text, text);
 -- and its transition go; the new ones come with the replayed functions and src/model/model_last.sql
 DROP AGGREGATE rfm.purchases_union(rfm.purchases);
 DROP FUNCTION rfm.purchases_union_trans(internal, rfm.purchases);
+
+-- rfm.breaks's state is an rfm.breaks_state since 1.7 (Citus splits it): the aggregate of internal state and its
+-- support functions go; the new ones come with src/model/model_1_7.sql, the replayed functions and
+-- src/model/model_last.sql
+DROP AGGREGATE rfm.breaks(double precision, integer);
+DROP FUNCTION rfm.breaks_trans(internal, double precision, integer);
+DROP FUNCTION rfm.breaks_combine(internal, internal);
+DROP FUNCTION rfm.breaks_serialize(internal);
+DROP FUNCTION rfm.breaks_deserialize(bytea, internal);
+DROP FUNCTION rfm.breaks_final(internal);
+
+-- the lifetime value fits' state is an rfm.clv_state since 1.7 (Citus splits them), likewise
+DROP AGGREGATE rfm.bgnbd_fit(double precision, double precision, double precision);
+DROP AGGREGATE rfm.pnbd_fit(double precision, double precision, double precision);
+DROP AGGREGATE rfm.gamma_gamma_fit(double precision, double precision);
+DROP FUNCTION rfm.clv_btyd_trans(internal, double precision, double precision, double precision);
+DROP FUNCTION rfm.clv_gg_trans(internal, double precision, double precision);
+DROP FUNCTION rfm.clv_combine(internal, internal);
+DROP FUNCTION rfm.clv_serialize(internal);
+DROP FUNCTION rfm.clv_deserialize(bytea, internal);
+DROP FUNCTION rfm.bgnbd_final(internal);
+DROP FUNCTION rfm.pnbd_final(internal);
+DROP FUNCTION rfm.gamma_gamma_final(internal);

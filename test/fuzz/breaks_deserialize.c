@@ -6,7 +6,7 @@
  *
  * Accepted input must serialize back to exactly the same bytes.
  *
- * fuzz-sources: src/rfm.c src/scoring/breaks.c
+ * fuzz-sources: src/rfm.c src/aggstate.c src/scoring/breaks.c
  *
  *-------------------------------------------------------------------------
  */
