@@ -64,6 +64,9 @@ SELECT count(*) AS models_bob_sees FROM rfm.model;
 SELECT rfm.refresh('ann', '2024-08-31');
 SELECT * FROM rfm.migration('ann', '2024-07-31', '2024-08-31');
 SELECT rfm.drop_model('ann');
+-- nor rfm's functions that make and drop a model's capture with rfm's rights
+SELECT rfm._capture_distributed('ann');
+SELECT rfm._drop_capture('ann');
 SELECT rfm.schedule('ann', '@daily');
 UPDATE rfm.model SET needs_full = true WHERE name = 'ann';
 DELETE FROM rfm.model WHERE name = 'ann';

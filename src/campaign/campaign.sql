@@ -282,11 +282,11 @@ BEGIN
               LEFT JOIN %5$I.label_history h
                 ON h.member_id = a.%2$I AND h.valid_from <= a.%4$I::date AND (h.valid_to IS NULL OR h.valid_to > a.%4$I::date)
              WHERE a.%2$I IS NOT NULL AND a.%3$I IS NOT NULL AND a.%4$I IS NOT NULL) a
-      LEFT JOIN (SELECT o.%8$I AS member, o.%9$I::timestamptz AS t, o.%10$I::numeric AS amount FROM %7$s o) o
+      LEFT JOIN (SELECT o.%8$I AS member, %11$s AS t, o.%10$I::numeric AS amount FROM %7$s o) o
         ON o.member = a.member AND o.t >= a.t0 - $1 AND o.t < a.t0 + $2
      GROUP BY a.member, a.arm, a.dim, a.in_model, a.t0$q$,
     c.assignments, c.member_column, c.arm_column, c.assigned_column, s, dim_sql,
-    m.source, m.member_column, m.time_column, m.amount_column)
+    m.source, m.member_column, m.time_column, m.amount_column, rfm._at_zone(m.source, m.time_column, 'o'))
     USING pre, win;
 
   -- days of the window the data covers (up to the end of the last refresh's day), for the latest assignment

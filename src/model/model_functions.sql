@@ -375,9 +375,11 @@ COMMENT ON FUNCTION rfm._money_scale(regclass, name) IS
 -- them), money as numeric rounded to the source's decimals (rfm._money_scale), shares as numeric to 4 decimals,
 -- display names looked up when read, in the reader's rfm.locale. Made when a model is made, and made again by
 -- the step to layout 4 (over the materialized views of older layouts), each view's grants kept. A view of yours
--- over one of them makes that an error (docs/upgrade.md: drop it first).
+-- over one of them makes that an error (docs/upgrade.md: drop it first). On a Citus coordinator the views stay
+-- local, over the model's local tables: made without Citus' DDL propagation (which would warn, per view, that it
+-- cannot propagate them; a setting of the function only, and a placeholder where Citus is not loaded).
 CREATE FUNCTION rfm._bi_views(s text, m rfm.model) RETURNS void
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET citus.enable_ddl_propagation = off AS $$
 DECLARE
   sc integer := rfm._money_scale(m.source, m.amount_column);
   v record;
@@ -986,26 +988,70 @@ END $$;
 COMMENT ON FUNCTION rfm._distributed(regclass) IS
   'Internal: whether a relation is a Citus distributed or reference table (its capture triggers fire on the shards and queue into a distributed table)';
 
--- The change queue of a model on a Citus distributed source (or events relation): s.change_queue, a distributed
--- table of member ids, co-located with the relation when it is distributed by the member column (the capture on
--- a shard then queues on the same node), else distributed by itself. Written by rfm._capture_changes on the
--- shards, emptied by the model's refreshes (rfm._refresh_states).
-CREATE FUNCTION rfm._distributed_queue(s text, member_type text, relation regclass, member_column name) RETURNS void
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+-- The change queue of a model on a Citus distributed source (or events relation): rfm.cq_<model>, a distributed
+-- table of member ids. NULL when there is none.
+CREATE FUNCTION rfm._queue_of(model_name text) RETURNS regclass
+  LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT to_regclass(format('rfm.%I', 'cq_' || model_name))
+$$;
+COMMENT ON FUNCTION rfm._queue_of(text) IS
+  'Internal: the distributed change queue of a model on a Citus distributed relation (rfm.cq_<model>), or NULL';
+
+-- The change capture of a model on a Citus distributed source (or events relation), made by rfm.create_model: the
+-- queue rfm.cq_<model>, co-located with the relation when it is distributed by the member column (the capture
+-- on a shard then queues on the same node), else distributed by itself, which the model's owner may read and
+-- empty; and the capture triggers, made on every shard. Both with the rights of the extension's owner, as
+-- rfm._drop_capture drops them: Citus refuses a transaction in which two roles change co-located shards, and
+-- only a table's owner may drop its triggers. For a model that exists and has no queue yet (made for it, in
+-- the model owner's transaction, after the checks of the source and the events that rfm.create_model makes).
+CREATE FUNCTION rfm._capture_distributed(model_name text) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+  m rfm.model;
+  ev record;
+  relation regclass;
+  member_column name;
   by_member boolean;
+  mode text;
+  q text := format('rfm.%I', 'cq_' || model_name);
 BEGIN
+  SELECT * INTO m FROM rfm.model WHERE name = model_name;
+  IF NOT FOUND OR rfm._queue_of(model_name) IS NOT NULL THEN
+    RAISE EXCEPTION 'model "%" does not exist or has its change queue', model_name
+      USING ERRCODE = 'object_in_use', HINT = 'rfm.create_model makes the capture of a model.';
+  END IF;
+  ev := rfm._events(m.options);
+  IF NOT rfm._distributed(m.source) AND NOT rfm._distributed(ev.relation) THEN
+    RAISE EXCEPTION 'model "%" reads no Citus distributed relation', model_name
+      USING ERRCODE = 'object_in_use', HINT = 'rfm.create_model makes the capture of a model.';
+  END IF;
+  -- every access to the shards in this transaction with these rights and over one connection per node (Citus
+  -- refuses DDL on shards another role or connection read in the same transaction)
+  mode := set_config('citus.multi_shard_modify_mode', 'sequential', true);
+  IF ev.relation IS NOT NULL THEN
+    PERFORM rfm._check_event_names(ev.relation, ev.event_column, m.options);
+  END IF;
+  relation := CASE WHEN rfm._distributed(m.source) THEN m.source ELSE ev.relation END;
+  member_column := CASE WHEN rfm._distributed(m.source) THEN m.member_column ELSE ev.member_column END;
   EXECUTE 'SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) = $2 FROM pg_catalog.pg_dist_partition
             WHERE logicalrelid = $1' INTO by_member USING relation, member_column;
-  EXECUTE format('CREATE TABLE %I.change_queue (member_id %s)', s, member_type);
-  EXECUTE format('COMMENT ON TABLE %I.change_queue IS %L', s,
-                 format('Members touched on the shards of %s since the last refresh (Citus: the capture triggers run on the workers)', relation));
-  EXECUTE format('COMMENT ON COLUMN %I.change_queue.member_id IS %L', s, 'A touched member''s id');
+  EXECUTE format('CREATE TABLE %s (member_id %s)', q,
+                 (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = m.source AND attname = m.member_column));
+  EXECUTE format('COMMENT ON TABLE %s IS %L', q,
+                 format('Members of model %s touched on the shards of %s since its last refresh (Citus: the capture triggers run on the workers)',
+                        model_name, relation));
+  EXECUTE format('COMMENT ON COLUMN %s.member_id IS %L', q, 'A touched member''s id');
   EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''member_id'', colocate_with => $2)'
-    USING format('%I.change_queue', s), CASE WHEN by_member THEN relation::text ELSE 'default' END;
+    USING q, CASE WHEN by_member THEN relation::text ELSE 'default' END;
+  EXECUTE format('GRANT SELECT, DELETE ON %s TO %s', q, m.owner);
+  PERFORM rfm._capture('rfm_' || model_name, model_name, m.source, m.member_column, rfm._capture_triggers('rfm_' || model_name, false));
+  IF ev.relation IS NOT NULL THEN
+    PERFORM rfm._capture('rfm_' || model_name, model_name, ev.relation, ev.member_column, rfm._capture_triggers('rfm_' || model_name, true));
+  END IF;
+  PERFORM set_config('citus.multi_shard_modify_mode', mode, true);
 END $$;
-COMMENT ON FUNCTION rfm._distributed_queue(text, text, regclass, name) IS
-  'Internal: the distributed change queue of a model on a Citus distributed relation, co-located with it when it is distributed by the member column';
+COMMENT ON FUNCTION rfm._capture_distributed(text) IS
+  'Internal: the change capture of a new model on a Citus distributed relation (its distributed queue rfm.cq_<model> and the triggers on the shards)';
 
 -- Change capture, for every model: one trigger function, rfm's (owned by the extension's owner, which no other
 -- role can replace), fired by statement triggers on a model's source and events. It runs with its owner's
@@ -1035,9 +1081,8 @@ BEGIN
         INTO ids;
       -- (as text, back to the queue's type: that of the member column, a built-in type)
       IF ids IS NOT NULL THEN
-        SELECT atttypid INTO typ FROM pg_attribute
-         WHERE attrelid = format('%I.change_queue', 'rfm_' || TG_ARGV[0])::regclass AND attname = 'member_id';
-        EXECUTE format('INSERT INTO %I.change_queue (member_id) SELECT unnest($1)::%s', 'rfm_' || TG_ARGV[0], typ) USING ids;
+        SELECT atttypid INTO typ FROM pg_attribute WHERE attrelid = rfm._queue_of(TG_ARGV[0]) AND attname = 'member_id';
+        EXECUTE format('INSERT INTO %s (member_id) SELECT unnest($1)::%s', rfm._queue_of(TG_ARGV[0]), typ) USING ids;
       END IF;
     END IF;
     RETURN NULL;
@@ -1098,7 +1143,7 @@ DECLARE
 BEGIN
   -- On a Citus distributed relation the triggers are made on every shard (and on the shards it gets later,
   -- moved or split): Citus asks for citus.enable_unsafe_triggers to make them, set for this function only. They
-  -- fire on the workers and queue the members in the model's distributed change_queue (third argument: the
+  -- fire on the workers and queue the members in the model's distributed queue, rfm.cq_<model> (third argument: the
   -- relation, for rfm._shard_of); TRUNCATE fires on the coordinator too, where it marks the model.
   IF distributed THEN
     unsafe := set_config('citus.enable_unsafe_triggers', 'on', true);
@@ -1177,6 +1222,34 @@ END $$;
 COMMENT ON FUNCTION rfm._migrate_layout_3_to_4(rfm.model) IS
   'Internal: layout 3 (rfm 1.2 to 1.6) to 4 (rfm 1.7) of a model: change capture, clv_status, value_segment_summary; run by its next refresh';
 
+-- Every event name of an events relation, once mapped by the option events.event_names, must be one rfm knows:
+-- one pass over the relation (on Citus over one connection per node: Citus makes no schema or DDL in the same
+-- transaction after a parallel query of the shards).
+CREATE FUNCTION rfm._check_event_names(relation regclass, event_column name, options jsonb) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  bad_event text;
+  mode text := CASE WHEN rfm._distributed(relation) THEN set_config('citus.multi_shard_modify_mode', 'sequential', true) END;
+BEGIN
+  EXECUTE format($q$SELECT n FROM (SELECT DISTINCT coalesce($1 ->> e.%1$I::text, e.%1$I::text) AS n
+                                      FROM %2$s e WHERE e.%1$I IS NOT NULL) x
+                     WHERE n NOT IN ('view', 'search', 'favorite', 'cart_add', 'cart_remove', 'checkout', 'purchase')
+                     ORDER BY n LIMIT 1$q$, event_column, relation)
+    INTO bad_event USING coalesce(options -> 'events' -> 'event_names', '{}');
+  IF mode IS NOT NULL THEN
+    PERFORM set_config('citus.multi_shard_modify_mode', mode, true);
+  END IF;
+  IF bad_event IS NOT NULL THEN
+    RAISE EXCEPTION 'events relation % has event "%", which rfm does not know', relation, bad_event
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Accepted events: view, search, favorite, cart_add, cart_remove, checkout, purchase.',
+            HINT = format('Map your event names in the option events: {"events": {"relation": "%s", "event_names": {"%s": "<the accepted event it means>"}}}.',
+                          relation, bad_event);
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._check_event_names(regclass, name, jsonb) IS
+  'Internal: refuse an events relation with an event name rfm does not know (after the option events.event_names), with a hint';
+
 CREATE FUNCTION rfm.create_model(name text, source regclass, member_column name DEFAULT 'member_id',
                                  time_column name DEFAULT 'ordered_at', amount_column name DEFAULT 'amount',
                                  options jsonb DEFAULT '{}')
@@ -1186,7 +1259,6 @@ DECLARE
   s text := 'rfm_' || name;
   member_type text;
   ev record;
-  bad_event text;
 BEGIN
   PERFORM rfm._check_model_row(name, source, member_column, time_column, amount_column, options);
   IF EXISTS (SELECT 1 FROM rfm.model m WHERE m.name = create_model.name) OR to_regnamespace(s) IS NOT NULL THEN
@@ -1204,18 +1276,9 @@ BEGIN
   ev := rfm._events(options);
   IF ev.relation IS NOT NULL THEN
     -- every event name, once mapped by the option events.event_names, must be one rfm knows: found here rather
-    -- than by the first refresh (one pass over the events relation)
-    EXECUTE format($q$SELECT n FROM (SELECT DISTINCT coalesce($1 ->> e.%1$I::text, e.%1$I::text) AS n
-                                        FROM %2$s e WHERE e.%1$I IS NOT NULL) x
-                       WHERE n NOT IN ('view', 'search', 'favorite', 'cart_add', 'cart_remove', 'checkout', 'purchase')
-                       ORDER BY n LIMIT 1$q$, ev.event_column, ev.relation)
-      INTO bad_event USING coalesce(options -> 'events' -> 'event_names', '{}');
-    IF bad_event IS NOT NULL THEN
-      RAISE EXCEPTION 'events relation % has event "%", which rfm does not know', ev.relation, bad_event
-        USING ERRCODE = 'invalid_parameter_value',
-              DETAIL = 'Accepted events: view, search, favorite, cart_add, cart_remove, checkout, purchase.',
-              HINT = format('Map your event names in the option events: {"events": {"relation": "%s", "event_names": {"%s": "<the accepted event it means>"}}}.',
-                            ev.relation, bad_event);
+    -- than by the first refresh (on a Citus distributed relation with the capture, rfm._capture_distributed)
+    IF NOT rfm._distributed(source) AND NOT rfm._distributed(ev.relation) THEN
+      PERFORM rfm._check_event_names(ev.relation, ev.event_column, options);
     END IF;
     -- kept schema-qualified, whatever the search_path of later refreshes
     options := jsonb_set(options, '{events,relation}', to_jsonb(ev.relation::text));
@@ -1234,13 +1297,13 @@ BEGIN
   -- Citus distributed relation they fire on its shards, on the workers, and queue the members in a distributed
   -- table of the model, co-located with the source where it is distributed by the member column
   IF rfm._distributed(source) OR rfm._distributed(ev.relation) THEN
-    PERFORM rfm._distributed_queue(s, member_type, CASE WHEN rfm._distributed(source) THEN source ELSE ev.relation END,
-                                   CASE WHEN rfm._distributed(source) THEN member_column ELSE ev.member_column END);
-  END IF;
-  PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
-  IF ev.relation IS NOT NULL THEN
-    -- their members' intent is rebuilt by the next refresh
-    PERFORM rfm._capture(s, name, ev.relation, ev.member_column, rfm._capture_triggers(s, true));
+    PERFORM rfm._capture_distributed(name);
+  ELSE
+    PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
+    IF ev.relation IS NOT NULL THEN
+      -- their members' intent is rebuilt by the next refresh
+      PERFORM rfm._capture(s, name, ev.relation, ev.member_column, rfm._capture_triggers(s, true));
+    END IF;
   END IF;
   RETURN s;
 END $$;
@@ -1419,7 +1482,7 @@ BEGIN
   DELETE FROM rfm.change_queue WHERE model = drop_model.name;
   DELETE FROM rfm.model WHERE rfm.model.name = drop_model.name;
   -- the capture triggers on the source (and the events), which only the tables' owners may drop: by rfm,
-  -- once the model is gone from the catalog
+  -- once the model is gone from the catalog (on Citus with the model's distributed queue)
   PERFORM rfm._drop_capture(name);
 END $$;
 COMMENT ON FUNCTION rfm.drop_model(text) IS 'Drop a model (its owner only): its schema, its triggers on the source and its catalog row';
@@ -1427,7 +1490,7 @@ COMMENT ON FUNCTION rfm.drop_model(text) IS 'Drop a model (its owner only): its 
 -- The capture triggers of a model that no longer exists (rfm.drop_model deletes its row first, in the same
 -- transaction), on whatever relation they are. Runs as the extension's owner: dropping a trigger needs the
 -- table's ownership, and the model's owner usually only has TRIGGER on it. Touches only rfm's own triggers
--- of models that do not exist.
+-- of models that do not exist. On Citus it drops the model's distributed queue too (rfm._capture_distributed).
 CREATE FUNCTION rfm._drop_capture(model_name text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1437,6 +1500,11 @@ BEGIN
   IF EXISTS (SELECT FROM rfm.model WHERE name = model_name) THEN
     RAISE EXCEPTION 'model "%" exists', model_name
       USING ERRCODE = 'object_in_use', HINT = 'Drop the model with rfm.drop_model.';
+  END IF;
+  IF rfm._queue_of(model_name) IS NOT NULL THEN
+    -- (over one connection per node: Citus drops the schema of nothing else in this transaction otherwise)
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    EXECUTE format('DROP TABLE %s', rfm._queue_of(model_name));
   END IF;
   FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger
             WHERE tgfoid = 'rfm._capture_changes()'::regprocedure

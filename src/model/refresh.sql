@@ -80,7 +80,7 @@ BEGIN
   -- could not be made): every state is rebuilt, and compared with the one kept, as by a full refresh
   ctx.full_requested := ctx.full_requested
     OR ((rfm._distributed((ctx.m).source) OR rfm._distributed(to_regclass((ctx.m).options -> 'events' ->> 'relation')))
-        AND to_regclass(format('%I.change_queue', ctx.s)) IS NULL);
+        AND rfm._queue_of(ctx.name) IS NULL);
   IF (ctx.m).layout < 4 THEN
     PERFORM rfm._progress(ctx.name, 'upgrading the model''s schema to the layout of rfm 1.7');
     PERFORM rfm._upgrade_model(ctx.m);
@@ -155,14 +155,17 @@ BEGIN
                    ELSE rfm.intent_weights(rfm._option(ctx.m, 'dciu_weights')) END;
     -- event names of the relation's own (option events.event_names: {"pv": "view"}) are mapped first; unless
     -- every state is rebuilt, only the touched members' events are read
+    -- (a date or timestamp column is taken in this session's TimeZone, written into the query for a Citus
+    -- relation, whose workers' sessions have their own)
     ctx.events_sql := format('SELECT e.%1$I::%2$s AS member_id,
-                                 rfm.intent_agg(coalesce(%6$L::jsonb ->> e.%3$I::text, e.%3$I::text), e.%4$I::timestamptz) AS intent
+                                 rfm.intent_agg(coalesce(%6$L::jsonb ->> e.%3$I::text, e.%3$I::text), %8$s) AS intent
                             FROM %5$s e WHERE e.%1$I IS NOT NULL %7$s GROUP BY 1',
                          ctx.ev_member_column, ctx.member_type, ctx.ev_event_column, ctx.ev_time_column, ctx.ev_relation,
                          coalesce((ctx.m).options -> 'events' -> 'event_names', '{}'),
                          CASE WHEN NOT (ctx.full_requested OR (ctx.m).needs_full)
                               THEN format('AND e.%I::%s IN (SELECT member_id FROM _rfm_touched)', ctx.ev_member_column, ctx.member_type)
-                              ELSE '' END);
+                              ELSE '' END,
+                         rfm._at_zone(ctx.ev_relation, ctx.ev_time_column, 'e'));
   END IF;
 
   -- what the labels depend on besides the data; when it changed since the last refresh, everyone is relabelled

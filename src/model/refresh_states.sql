@@ -26,7 +26,7 @@ BEGIN
     EXECUTE format('CREATE TEMP TABLE _rfm_touched ON COMMIT DROP AS
                       WITH d AS (DELETE FROM %s RETURNING member_id)
                       SELECT DISTINCT member_id::%s AS member_id FROM d',
-                   coalesce(to_regclass(format('%I.change_queue', ctx.s))::text, 'rfm.change_queue WHERE model = $1'),
+                   coalesce(rfm._queue_of(ctx.name)::text, 'rfm.change_queue WHERE model = $1'),
                    ctx.member_type) USING ctx.name;
     GET DIAGNOSTICS ctx.rebuilt = ROW_COUNT;
     PERFORM rfm._progress(ctx.name, format('rebuilding %s touched member states', ctx.rebuilt));
@@ -36,11 +36,16 @@ BEGIN
   -- are fed to the aggregate by member, time and amount: a day's spend is a sum of doubles, which depends on
   -- the order of its terms in the last bit, and this order is the same whatever the plan, so a member's state
   -- is the same whichever refresh rebuilt it (incremental equals full to the bit).
+  -- (on Citus the aggregate runs on the workers, whose sessions have their own TimeZone: the days of a timestamptz
+  -- source are then taken in this session's zone, written into the query, rfm._local_day)
   purchases_sql := format('SELECT o.member_id, rfm.purchases_agg(o.t, o.a) AS purchases
-                             FROM (SELECT o.%1$I AS member_id, o.%2$I AS t, %3$s AS a FROM %4$s o
+                             FROM (SELECT o.%1$I AS member_id, %2$s AS t, %3$s AS a FROM %4$s o
                                     WHERE o.%1$I %5$s ORDER BY 1, 2, 3) o
                             GROUP BY 1 HAVING rfm.purchases_agg(o.t, o.a) IS NOT NULL',
-                          (ctx.m).member_column, (ctx.m).time_column, ctx.amount_expr, (ctx.m).source,
+                          (ctx.m).member_column,
+                          CASE WHEN rfm._distributed((ctx.m).source) THEN rfm._local_day((ctx.m).source, (ctx.m).time_column)
+                               ELSE format('o.%I', (ctx.m).time_column) END,
+                          ctx.amount_expr, (ctx.m).source,
                           CASE WHEN ctx.rebuild_all THEN 'IS NOT NULL' ELSE 'IN (SELECT member_id FROM _rfm_touched)' END);
   IF ctx.rebuild_all THEN
     -- every member: all the orders read in a row and sorted (an index on the member column, feeding an
@@ -80,14 +85,41 @@ BEGIN
     UPDATE rfm.model SET needs_full = false WHERE rfm.model.name = ctx.name;
   END IF;
 END $$;
+-- The day of the time column of relation o (alias o) in this session's TimeZone, as an expression that any node
+-- evaluates alike: a date, a timestamp's date, a timestamptz's date at the zone written into it (the SQL cast
+-- and rfm.purchases_agg take the days of a timestamptz in the TimeZone of the session that runs them, which on a
+-- Citus worker is not the one that asked).
+CREATE FUNCTION rfm._local_day(relation regclass, time_column name) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE atttypid WHEN 'timestamptz'::regtype THEN format('(o.%I AT TIME ZONE %L)::date', time_column, current_setting('TimeZone'))
+                       WHEN 'timestamp'::regtype THEN format('o.%I::date', time_column)
+                       ELSE format('o.%I', time_column) END
+    FROM pg_attribute WHERE attrelid = relation AND attname = time_column
+$$;
+COMMENT ON FUNCTION rfm._local_day(regclass, name) IS
+  'Internal: the day of a model''s time column as an expression with this session''s TimeZone written in (what a Citus worker computes alike)';
+
+-- A time column of relation (alias a) as timestamptz, the expression any node evaluates alike: on a Citus
+-- distributed relation a date or timestamp is taken at this session's TimeZone written into it (a cast would take
+-- the worker session's), elsewhere the cast.
+CREATE FUNCTION rfm._at_zone(relation regclass, time_column name, a text) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN atttypid <> 'timestamptz'::regtype AND rfm._distributed(relation)
+              THEN format('(%s.%I::timestamp AT TIME ZONE %L)', a, time_column, current_setting('TimeZone'))
+              ELSE format('%s.%I::timestamptz', a, time_column) END
+    FROM pg_attribute WHERE attrelid = relation AND attname = time_column
+$$;
+COMMENT ON FUNCTION rfm._at_zone(regclass, name, text) IS
+  'Internal: a time column as timestamptz with this session''s TimeZone written in on a Citus distributed relation (what a worker computes alike)';
+
 -- The model's queued changes dropped (every state is rebuilt): rfm.change_queue's rows, and on Citus the
 -- model's distributed queue.
 CREATE FUNCTION rfm._empty_queue(ctx rfm._refresh) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   DELETE FROM rfm.change_queue WHERE model = ctx.name;
-  IF to_regclass(format('%I.change_queue', ctx.s)) IS NOT NULL THEN
-    EXECUTE format('DELETE FROM %I.change_queue', ctx.s);
+  IF rfm._queue_of(ctx.name) IS NOT NULL THEN
+    EXECUTE format('DELETE FROM %s', rfm._queue_of(ctx.name));
   END IF;
 END $$;
 COMMENT ON FUNCTION rfm._empty_queue(rfm._refresh) IS 'Internal: drop a model''s queued changes before every state is rebuilt';

@@ -10,13 +10,8 @@ SET client_min_messages = warning;
 SET extra_float_digits = 3;
 CREATE TEMP TABLE agg_checks (n serial, name text, ok boolean, detail text);
 
-CREATE TABLE agg_lines (line text);
-COPY agg_lines FROM :'cdnow';
-CREATE TABLE agg_orders AS
-  SELECT f[1]::int AS member_id, to_date(f[2], 'YYYYMMDD') AS ordered_at, f[4]::numeric(12,2) AS amount
-    FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') f FROM agg_lines) s
-   WHERE f[1] <> 'customer_id';
-DROP TABLE agg_lines;
+\set into agg_orders
+\ir cdnow_load.sql
 CREATE TABLE facts_plain AS
   SELECT member_id, rfm.recency(p, '1998-06-30') AS recency, rfm.frequency(p, '1998-06-30') AS frequency,
          rfm.monetary(p, '1998-06-30') AS spend, (rfm.btyd(p, '1997-09-30')).*

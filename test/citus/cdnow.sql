@@ -8,13 +8,8 @@
 SET client_min_messages = warning;
 CREATE TEMP TABLE checks (n serial, name text, ok boolean, detail text);
 
-CREATE TABLE cdnow_lines (line text);
-COPY cdnow_lines FROM :'cdnow';
-CREATE TABLE orders_plain AS
-  SELECT f[1]::int AS member_id, to_date(f[2], 'YYYYMMDD') AS ordered_at, f[4]::numeric(12,2) AS amount
-    FROM (SELECT regexp_split_to_array(btrim(line, E' \r'), '\s+') f FROM cdnow_lines) s
-   WHERE f[1] <> 'customer_id';
-DROP TABLE cdnow_lines;
+\set into orders_plain
+\ir cdnow_load.sql
 CREATE INDEX ON orders_plain (member_id);
 CREATE TABLE orders_dist (LIKE orders_plain);
 SELECT create_distributed_table('orders_dist', 'member_id');
@@ -98,7 +93,7 @@ SELECT rfm.create_model('cp', 'orders_plain', time_column => 'ordered_at');
 INSERT INTO checks (name, ok, detail)
 SELECT 'create_model on a distributed table: its capture triggers, on every shard (TRUNCATE: on the coordinator), and a co-located distributed queue',
        (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass AND tgname LIKE 'rfm\_cd\_%') = 4
-       AND (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'rfm_cd.change_queue'::regclass)
+       AND (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'rfm.cq_cd'::regclass)
            = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'orders_dist'::regclass)
        AND (SELECT bool_and(success AND result = '3') AND count(*) = 32
               FROM run_command_on_shards('orders_dist', $$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'rfm\_cd\_%%'$$)),
@@ -135,7 +130,7 @@ BEGIN
       PERFORM apply_changes('orders_plain', k, d);
     END IF;
     -- the members the capture queued on the shards, and on one node
-    SELECT count(DISTINCT member_id) INTO qd FROM rfm_cd.change_queue;
+    SELECT count(DISTINCT member_id) INTO qd FROM rfm.cq_cd;
     SELECT count(DISTINCT member_id) INTO qp FROM rfm.change_queue WHERE model = 'cp';
     SELECT rebuilt INTO rd FROM rfm.refresh('cd', d);
     SELECT rebuilt INTO rp FROM rfm.refresh('cp', d);
@@ -199,7 +194,7 @@ RESET ROLE;
 INSERT INTO checks (name, ok, detail)
 SELECT 'writes of another role queued (two inserts, a delete)',
        array_agg(member_id ORDER BY member_id) = '{1,900001,900002}', array_agg(member_id ORDER BY member_id)::text
-  FROM rfm_cd.change_queue;
+  FROM rfm.cq_cd;
 -- a shard moved to the other worker keeps its capture trigger (Citus copies the shard's triggers)
 SELECT citus_move_shard_placement(s.shardid, p.nodename, p.nodeport,
                                   (SELECT nodename FROM pg_dist_node WHERE nodeport <> p.nodeport AND noderole = 'primary' AND shouldhaveshards LIMIT 1),
@@ -208,16 +203,16 @@ SELECT citus_move_shard_placement(s.shardid, p.nodename, p.nodeport,
   FROM pg_dist_shard s JOIN pg_dist_shard_placement p USING (shardid)
  WHERE s.logicalrelid = 'orders_dist'::regclass AND s.shardid = get_shard_id_for_distribution_column('orders_dist', 900003);
 INSERT INTO orders_dist VALUES (900003, '1998-07-02', 3);
-SELECT count(*) AS queued FROM rfm_cd.change_queue WHERE member_id = 900003 \gset
+SELECT count(*) AS queued FROM rfm.cq_cd WHERE member_id = 900003 \gset
 INSERT INTO checks (name, ok, detail)
 SELECT 'a write to a moved shard queued', :queued = 1, 'shard on ' || string_agg(nodeport::text, ',') || ', queued ' || :queued
   FROM pg_dist_shard_placement WHERE shardid = get_shard_id_for_distribution_column('orders_dist', 900003);
 SELECT rebuilt FROM rfm.refresh('cd', '1998-07-31');
 INSERT INTO checks (name, ok, detail)
 SELECT 'the next refresh rebuilt those members and emptied the queue',
-       (SELECT count(*) FROM rfm_cd.change_queue) = 0
+       (SELECT count(*) FROM rfm.cq_cd) = 0
        AND (SELECT count(*) FROM rfm_cd.members WHERE member_id IN (900001, 900002, 900003)) = 3,
-       (SELECT count(*) FROM rfm_cd.change_queue) || ' queued';
+       (SELECT count(*) FROM rfm.cq_cd) || ' queued';
 TRUNCATE orders_dist;
 INSERT INTO checks (name, ok, detail)
 SELECT 'TRUNCATE of the distributed source marks the model for a full rebuild', needs_full, needs_full::text
@@ -229,7 +224,7 @@ SELECT rfm.drop_model('cp');
 -- table only: the moved shard keeps rfm_cd_trunc, which does nothing there; docs/scale-out.md)
 INSERT INTO checks (name, ok, detail)
 SELECT 'drop_model of a model on a distributed table (its schema, queue and triggers, the shards'' too)',
-       NOT EXISTS (SELECT FROM rfm.model) AND to_regnamespace('rfm_cd') IS NULL
+       NOT EXISTS (SELECT FROM rfm.model) AND to_regnamespace('rfm_cd') IS NULL AND to_regclass('rfm.cq_cd') IS NULL
        AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass AND tgname LIKE 'rfm%')
        AND (SELECT bool_and(success AND result = '0')
               FROM run_command_on_shards('orders_dist', $$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'rfm%%' AND tgtype & 32 = 0$$)),

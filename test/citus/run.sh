@@ -1,7 +1,7 @@
 #!/bin/bash
 # The Citus suite (docs/scale-out.md): starts a coordinator and two workers on loopback from the PostgreSQL of
 # PG_CONFIG, with the Citus installed there (never built or shipped by rfm: bring your own), creates rfm on the
-# coordinator and runs test/citus/cdnow.sql and then test/citus/aggregates.sql, which print one line per check, "citus <check>: passed" or
+# coordinator and runs test/citus/cdnow.sql, aggregates.sql and options.sql, which print one line per check, "citus <check>: passed" or
 # "citus <check>: FAILED (...)". Where Citus is not installed it says so, "citus: skipped (...)", and exits 0.
 #
 # Usage (as the postgres user, or any non-root user): PG_CONFIG=... bash test/citus/run.sh
@@ -9,6 +9,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# the data sets of ../shared/data (as .ci/run exports it)
+shared=${RFM_SHARED_DATA:-$root/../shared/data}
 PG_CONFIG=${PG_CONFIG:-pg_config}
 bin=$("$PG_CONFIG" --bindir)
 if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
@@ -31,7 +33,7 @@ for i in 0 1 2; do
 port = $((port + i))
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'
-shared_preload_libraries = 'citus'
+shared_preload_libraries = 'citus,rfm'
 wal_level = logical
 max_worker_processes = 16
 CONF
@@ -50,3 +52,12 @@ rc=$?
 psql_ -p "$port" -U postgres -d postgres -At -v cdnow="$root/data/cdnow/CDNOW_master.txt" -f "$here/aggregates.sql" 2>&1
 rc2=$?
 [ $rc2 -eq 0 ] || echo "citus aggregates.sql: FAILED (psql exit code $rc2)"
+# models with tiers, lifetime value and browsing events; no WARNING printed (Citus warned per view of a model)
+out=$(psql_ -p "$port" -U postgres -d postgres -At -v cdnow="$root/data/cdnow/CDNOW_master.txt" \
+        -v taobao="$shared/taobao-userbehavior-head/UserBehavior.csv" -f "$here/options.sql" 2>&1)
+rc3=$?
+printf '%s\n' "$out"
+[ $rc3 -eq 0 ] || echo "citus options.sql: FAILED (psql exit code $rc3)"
+warnings=$(printf '%s\n' "$out" | grep -c 'WARNING')
+if [ "$warnings" -eq 0 ]; then echo "citus no WARNING while making, refreshing and dropping models: passed"
+else echo "citus no WARNING while making, refreshing and dropping models: FAILED ($warnings warnings)"; fi
