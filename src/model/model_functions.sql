@@ -988,6 +988,69 @@ END $$;
 COMMENT ON FUNCTION rfm._distributed(regclass) IS
   'Internal: whether a relation is a Citus distributed or reference table (its capture triggers fire on the shards and queue into a distributed table)';
 
+-- The segment maps and tier ladders of this node (rfm.segment_rule, rfm.tier_rule: the rows that are not built in)
+-- written on every Citus worker, where rfm.segment and rfm.tier read them when a query of a distributed table runs
+-- them there. Each worker's rows replaced in one transaction of its own (Citus' run_command_on_workers): a change
+-- rolled back on the coordinator after its copy stays on the workers until the next copy. Made by the trigger
+-- rules_sync after every change of the rules on a coordinator; by hand after adding a node.
+CREATE FUNCTION rfm.sync_rules() RETURNS TABLE (node text, result text)
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  cmd text;
+BEGIN
+  IF to_regproc('pg_catalog.run_command_on_workers') IS NULL THEN
+    RAISE EXCEPTION 'rfm.sync_rules copies the rules to Citus workers, and Citus is not installed here'
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'On one node rfm.segment and rfm.tier read rfm.segment_rule and rfm.tier_rule where they are.';
+  END IF;
+  cmd := format('SELECT rfm._apply_rules(%L, %L)',
+                (SELECT coalesce(jsonb_agg(r), '[]') FROM rfm.segment_rule r WHERE NOT r.builtin),
+                (SELECT coalesce(jsonb_agg(r), '[]') FROM rfm.tier_rule r WHERE NOT r.builtin));
+  RETURN QUERY EXECUTE $q$SELECT w.nodename || ':' || w.nodeport, CASE WHEN w.success THEN w.result ELSE 'failed: ' || w.result END
+                            FROM pg_catalog.run_command_on_workers($1) w ORDER BY 1$q$ USING cmd;
+END $$;
+COMMENT ON FUNCTION rfm.sync_rules() IS
+  'Copy the segment maps and tier ladders that are not built in to every Citus worker (done after every change of the rules on a coordinator; by hand after adding a node): one row per worker';
+
+-- On a worker, from rfm.sync_rules: the rules that are not built in replaced by those given (rows of rfm.segment_rule
+-- and rfm.tier_rule as JSON arrays), in one transaction; what there is then, in words.
+CREATE FUNCTION rfm._apply_rules(segment_rules jsonb, tier_rules jsonb) RETURNS text
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM rfm.segment_rule WHERE NOT builtin;
+  DELETE FROM rfm.tier_rule WHERE NOT builtin;
+  INSERT INTO rfm.segment_rule SELECT * FROM jsonb_populate_recordset(NULL::rfm.segment_rule, segment_rules);
+  INSERT INTO rfm.tier_rule SELECT * FROM jsonb_populate_recordset(NULL::rfm.tier_rule, tier_rules);
+  RETURN (SELECT count(*) FROM rfm.segment_rule WHERE NOT builtin) || ' segment rules, '
+         || (SELECT count(*) FROM rfm.tier_rule WHERE NOT builtin) || ' tier rules';
+END $$;
+COMMENT ON FUNCTION rfm._apply_rules(jsonb, jsonb) IS
+  'Internal: replace the rules that are not built in by those given (run on each Citus worker by rfm.sync_rules)';
+
+-- Trigger of rfm.segment_rule and rfm.tier_rule: on a Citus coordinator with workers, their rules copied to the
+-- workers (rfm.sync_rules); a worker that cannot be reached is a WARNING, the change stands.
+CREATE FUNCTION rfm._rules_changed() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  coordinator boolean := false;
+  failed text;
+BEGIN
+  IF to_regproc('pg_catalog.citus_is_coordinator') IS NOT NULL THEN
+    EXECUTE 'SELECT pg_catalog.citus_is_coordinator() AND EXISTS (SELECT FROM pg_catalog.pg_dist_node WHERE groupid <> 0)'
+      INTO coordinator;
+  END IF;
+  IF coordinator THEN
+    SELECT string_agg(s.node || ' ' || s.result, ', ') INTO failed FROM rfm.sync_rules() s WHERE s.result LIKE 'failed: %';
+    IF failed IS NOT NULL THEN
+      RAISE WARNING 'the rules were not copied to every Citus worker: %', failed
+        USING HINT = 'Run SELECT * FROM rfm.sync_rules() when the workers can be reached.';
+    END IF;
+  END IF;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION rfm._rules_changed() IS
+  'Internal: trigger of rfm.segment_rule and rfm.tier_rule that copies the rules to the Citus workers (rfm.sync_rules)';
+
 -- The change queue of a model on a Citus distributed source (or events relation): rfm.cq_<model>, a distributed
 -- table of member ids. NULL when there is none.
 CREATE FUNCTION rfm._queue_of(model_name text) RETURNS regclass

@@ -174,3 +174,12 @@ COMMENT ON AGGREGATE rfm.pnbd_fit(double precision, double precision, double pre
   'Maximum likelihood Pareto/NBD fit over members (x, t_x, t); rows with a NULL are skipped; WARNING and converged = false when the fit does not converge';
 COMMENT ON AGGREGATE rfm.gamma_gamma_fit(double precision, double precision) IS
   'Maximum likelihood Gamma-Gamma fit over repeaters (x, mean repeat spend); rows with x = 0 or a NULL are skipped';
+
+-- the segment maps and tier ladders copied to the Citus workers after every change on a coordinator
+-- (rfm._rules_changed; nothing happens elsewhere)
+DROP TRIGGER IF EXISTS rules_sync ON rfm.segment_rule;
+CREATE TRIGGER rules_sync AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rfm.segment_rule
+  FOR EACH STATEMENT EXECUTE FUNCTION rfm._rules_changed();
+DROP TRIGGER IF EXISTS rules_sync ON rfm.tier_rule;
+CREATE TRIGGER rules_sync AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rfm.tier_rule
+  FOR EACH STATEMENT EXECUTE FUNCTION rfm._rules_changed();

@@ -208,6 +208,36 @@ SELECT rfm.unschedule('tbd');
 SELECT rfm.drop_model(name) FROM rfm.model WHERE name IN ('tbd', 'tbp');
 RESET ROLE;
 
+-- 3. a segment map and a tier ladder of one's own, added on the coordinator, are copied to the workers, where the
+-- label functions of a query of the distributed table run
+INSERT INTO rfm.segment_rule (map, segment, priority, r_min, r_max, f_min, f_max, m_min, m_max, builtin) VALUES
+  ('citus_map', 'top', 1, 4, 5, 1, 5, 1, 5, false), ('citus_map', 'rest', 2, 1, 5, 1, 5, 1, 5, false);
+INSERT INTO rfm.tier_rule (policy, tier, rank, min_spend, builtin) VALUES
+  ('citus_club', 'member', 1, 0, false), ('citus_club', 'vip', 2, 200, false);
+INSERT INTO opt_checks (name, ok, detail)
+SELECT 'a segment map and a tier ladder added on the coordinator are on every worker',
+       count(*) = 2 AND bool_and(success AND result = '2|2'), string_agg(nodeport || ': ' || result, ', ')
+  FROM run_command_on_workers($$SELECT (SELECT count(*) FROM rfm.segment_rule WHERE map = 'citus_map') || '|'
+                                       || (SELECT count(*) FROM rfm.tier_rule WHERE policy = 'citus_club')$$);
+CREATE FUNCTION own_labels(t regclass) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  r text;
+BEGIN
+  EXECUTE format($q$SELECT string_agg(member_id || ':' || rfm.segment((member_id %% 5)::int + 1, 3, 3, 'citus_map') || ':'
+                                      || coalesce(rfm.tier(p, '1998-06-30', 'citus_club'), '-'), ',' ORDER BY member_id)
+                      FROM (SELECT member_id, rfm.purchases_agg(ordered_at, amount) p FROM %s GROUP BY 1) m$q$, t) INTO r;
+  RETURN r;
+END $$;
+INSERT INTO opt_checks (name, ok, detail)
+SELECT 'rfm.segment and rfm.tier with them, run on the workers in a query of the distributed table, equal one node',
+       d = p AND d LIKE '%:top:vip%', left(d, 120) || ' / ' || left(p, 120)
+  FROM own_labels('tc_dist') d, own_labels('tc_plain') p;
+DELETE FROM rfm.segment_rule WHERE map = 'citus_map';
+DELETE FROM rfm.tier_rule WHERE policy = 'citus_club';
+INSERT INTO opt_checks (name, ok, detail)
+SELECT 'and are gone from the workers when deleted', bool_and(success AND result = '0'), string_agg(nodeport || ': ' || result, ', ')
+  FROM run_command_on_workers($$SELECT count(*) FROM rfm.segment_rule WHERE NOT builtin$$);
+
 SELECT rfm.drop_campaign(name) FROM rfm.campaign WHERE name IN ('mail_d', 'mail_p');
 SELECT rfm.drop_model(name) FROM rfm.model WHERE name IN ('tcd', 'tcp');
 
