@@ -72,7 +72,7 @@ for r in $(seq 1 "$RUNS"); do
   psql_ -c "DROP TABLE new_orders_$r"
   if [ "$r" = 1 ]; then
     log "the state rebuild of the touched members (after the capture queued them on the shards):"
-    psql_ -c "CREATE TEMP TABLE _rfm_touched AS SELECT DISTINCT member_id FROM rfm_bd.change_queue;
+    psql_ -c "CREATE TEMP TABLE _rfm_touched AS SELECT DISTINCT member_id FROM rfm.cq_bd;
               EXPLAIN (VERBOSE, COSTS OFF)
               SELECT o.member_id, rfm.purchases_agg(o.t, o.a) AS purchases
                 FROM (SELECT o.member_id, o.ordered_at AS t, o.amount AS a FROM bench_dist o

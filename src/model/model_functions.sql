@@ -1130,22 +1130,23 @@ DECLARE
   m rfm.model;
   typ regtype;
   ids text[];
+  target text;
 BEGIN
   SELECT * INTO m FROM rfm.model WHERE name = TG_ARGV[0];
   IF TG_NARGS = 3 AND TG_OP <> 'TRUNCATE' AND (NOT FOUND OR TG_RELID <> m.source) THEN
     -- a shard of a Citus distributed relation, on a worker (where rfm.model has no rows)
-    IF rfm._shard_of(TG_RELID, TG_ARGV[2]) THEN
-      -- the members, read here: the transition tables are not visible to the distributed insert, which Citus
-      -- plans as a query of its own and routes to the queue's shards (on this node when co-located)
+    target := rfm._queue_target(TG_RELID, TG_ARGV[2], rfm._queue_of(TG_ARGV[0]));
+    IF target IS NOT NULL THEN
+      -- the members, read here: the transition tables are not visible to a distributed insert, which Citus plans
+      -- as a query of its own; as text, back to the queue's type (that of the member column, a built-in type)
       EXECUTE format('SELECT array_agg(DISTINCT x.id::text) FROM (%s) x(id) WHERE x.id IS NOT NULL',
                      CASE TG_OP WHEN 'INSERT' THEN format('SELECT %I FROM new_rows', TG_ARGV[1])
                                 WHEN 'DELETE' THEN format('SELECT %I FROM old_rows', TG_ARGV[1])
                                 ELSE format('SELECT %1$I FROM old_rows UNION ALL SELECT %1$I FROM new_rows', TG_ARGV[1]) END)
         INTO ids;
-      -- (as text, back to the queue's type: that of the member column, a built-in type)
       IF ids IS NOT NULL THEN
         SELECT atttypid INTO typ FROM pg_attribute WHERE attrelid = rfm._queue_of(TG_ARGV[0]) AND attname = 'member_id';
-        EXECUTE format('INSERT INTO %s (member_id) SELECT unnest($1)::%s', rfm._queue_of(TG_ARGV[0]), typ) USING ids;
+        EXECUTE format('INSERT INTO %s (member_id) SELECT unnest($1)::%s', target, typ) USING ids;
       END IF;
     END IF;
     RETURN NULL;
@@ -1172,27 +1173,41 @@ END $$;
 COMMENT ON FUNCTION rfm._capture_changes() IS
   'Internal: trigger function of every model''s change capture: records the members a statement touched in rfm.change_queue, or on the shards of a Citus distributed relation in the model''s distributed change_queue (arguments: model, member column, and for a distributed relation its name)';
 
--- Whether a relation is a shard of a Citus distributed relation, named by the text the capture trigger was created
--- with, on this node: listed as one of its shards in Citus' metadata (synced to every node), in its schema, and
--- owned by its owner (no other role can make such a table: a trigger attached by someone else to a table of theirs
--- named like a shard queues nothing).
-CREATE FUNCTION rfm._shard_of(shard oid, relation text) RETURNS boolean
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+-- Where a capture trigger fired on table shard queues its members: NULL unless shard is one of the shards of the
+-- Citus distributed relation named by the text the trigger was created with, on this node (listed in Citus'
+-- metadata, synced to every node, in its schema and owned by its owner: no other role can make such a table, so a
+-- trigger attached by someone else to a table of theirs named like a shard queues nothing). Else the queue's shard
+-- of the same hash range when the queue is co-located with the relation and that shard is here (a local insert,
+-- in the writer's transaction), or the distributed queue itself (an insert Citus routes). (Citus hides shards from
+-- pg_class in the sessions of clients: a write by a client connected to a worker runs this in such a session.)
+CREATE FUNCTION rfm._queue_target(shard oid, relation text, queue regclass) RETURNS text
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET citus.override_table_visibility = off AS $$
 DECLARE
-  found boolean;
+  target text;
+  shard_id bigint;
 BEGIN
-  IF to_regclass('pg_catalog.pg_dist_shard') IS NULL OR to_regclass(relation) IS NULL THEN
-    RETURN false;
+  IF to_regclass('pg_catalog.pg_dist_shard') IS NULL OR to_regclass(relation) IS NULL OR queue IS NULL THEN
+    RETURN NULL;
   END IF;
-  EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_shard d, pg_class s, pg_class r
-                           WHERE s.oid = $1 AND r.oid = $2 AND d.logicalrelid = r.oid
-                             AND d.shardid = substring(s.relname from ''_(\d+)$'')::bigint
-                             AND s.relnamespace = r.relnamespace AND s.relowner = r.relowner)'
-    INTO found USING shard, to_regclass(relation);
-  RETURN found;
+  EXECUTE 'SELECT d.shardid FROM pg_catalog.pg_dist_shard d, pg_class s, pg_class r
+            WHERE s.oid = $1 AND r.oid = $2 AND d.logicalrelid = r.oid
+              AND d.shardid = substring(s.relname from ''_(\d+)$'')::bigint
+              AND s.relnamespace = r.relnamespace AND s.relowner = r.relowner'
+    INTO shard_id USING shard, to_regclass(relation);
+  IF shard_id IS NULL THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE 'SELECT pg_catalog.shard_name(q.logicalrelid, q.shardid)
+             FROM pg_catalog.pg_dist_shard s
+             JOIN pg_catalog.pg_dist_partition ps ON ps.logicalrelid = s.logicalrelid
+             JOIN pg_catalog.pg_dist_partition pq ON pq.logicalrelid = $2 AND pq.colocationid = ps.colocationid
+             JOIN pg_catalog.pg_dist_shard q ON q.logicalrelid = $2 AND q.shardminvalue = s.shardminvalue
+            WHERE s.shardid = $1'
+    INTO target USING shard_id, queue;
+  RETURN CASE WHEN to_regclass(target) IS NOT NULL THEN target ELSE queue::text END;
 END $$;
-COMMENT ON FUNCTION rfm._shard_of(oid, text) IS
-  'Internal: whether a table is one of the shards of a Citus distributed relation (in its schema, of its owner): where a model''s capture trigger queues its members';
+COMMENT ON FUNCTION rfm._queue_target(oid, text, regclass) IS
+  'Internal: where a capture trigger on a shard of a Citus distributed relation queues its members (the co-located shard of the queue on this node, or the distributed queue), NULL elsewhere';
 
 -- The four statement triggers of a model's change capture on one relation (its source or its events), named
 -- s_ins, s_upd, s_del, s_trunc (events: s_ev_insert ...); any older ones of the same names replaced.
@@ -1207,7 +1222,7 @@ BEGIN
   -- On a Citus distributed relation the triggers are made on every shard (and on the shards it gets later,
   -- moved or split): Citus asks for citus.enable_unsafe_triggers to make them, set for this function only. They
   -- fire on the workers and queue the members in the model's distributed queue, rfm.cq_<model> (third argument: the
-  -- relation, for rfm._shard_of); TRUNCATE fires on the coordinator too, where it marks the model.
+  -- relation, for rfm._queue_target); TRUNCATE fires on the coordinator too, where it marks the model.
   IF distributed THEN
     unsafe := set_config('citus.enable_unsafe_triggers', 'on', true);
   END IF;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The Citus suite (docs/scale-out.md): starts a coordinator and two workers on loopback from the PostgreSQL of
 # PG_CONFIG, with the Citus installed there (never built or shipped by rfm: bring your own), creates rfm on the
-# coordinator and runs test/citus/cdnow.sql, aggregates.sql and options.sql, which print one line per check, "citus <check>: passed" or
+# coordinator and runs test/citus/cdnow.sql, aggregates.sql, options.sql and worker_writes.sql, which print one line per check, "citus <check>: passed" or
 # "citus <check>: FAILED (...)". Where Citus is not installed it says so, "citus: skipped (...)", and exits 0.
 #
 # Usage (as the postgres user, or any non-root user): PG_CONFIG=... bash test/citus/run.sh
@@ -58,6 +58,10 @@ out=$(psql_ -p "$port" -U postgres -d postgres -At -v cdnow="$root/data/cdnow/CD
 rc3=$?
 printf '%s\n' "$out"
 [ $rc3 -eq 0 ] || echo "citus options.sql: FAILED (psql exit code $rc3)"
+# writes by a client connected to a worker
+psql_ -p "$port" -U postgres -d postgres -At -v port="$port" -v wport=$((port + 1)) -f "$here/worker_writes.sql" 2>&1
+rc4=$?
+[ $rc4 -eq 0 ] || echo "citus worker_writes.sql: FAILED (psql exit code $rc4)"
 warnings=$(printf '%s\n' "$out" | grep -c 'WARNING')
 if [ "$warnings" -eq 0 ]; then echo "citus no WARNING while making, refreshing and dropping models: passed"
 else echo "citus no WARNING while making, refreshing and dropping models: FAILED ($warnings warnings)"; fi
