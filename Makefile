@@ -21,6 +21,7 @@ OBJS = \
 	src/tiers/tiers.o \
 	src/intent/intent_type.o \
 	src/intent/intent_agg.o \
+	src/intent/intent_state.o \
 	src/intent/intent_score.o \
 	src/intent/dciu_calibrate.o \
 	src/clv/clv_math.o \
@@ -56,6 +57,7 @@ SQL_PARTS = \
 	src/model/model_1_7.sql \
 	src/scoring/breaks_state.sql \
 	src/clv/clv_state.sql \
+	src/intent/intent_state.sql \
 	src/campaign/campaign_stats.sql \
 	src/model/model_functions.sql \
 	src/model/refresh.sql \
@@ -89,7 +91,7 @@ DATA = src/upgrade/rfm--1.0.sql $(sort $(filter-out %.head.sql,$(wildcard src/up
 
 REGRESS = install purchases_io purchases_agg purchases_access purchases_cdnow purchases_parallel \
 	purchases_bad_input hardening classify classify_uci tier_timeline tier_cdnow intent_io intent_score intent_agg intent_data campaign_stats \
-	clv_cdnow clv_parallel agg_states clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv campaign scheduler scheduler_launcher \
+	clv_cdnow clv_parallel agg_states intent_state clv_bad_input clv_grocery model model_same_day model_tiers model_dciu model_clv campaign scheduler scheduler_launcher \
 	privileges security upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/test/rfm.conf --temp-instance=$(CURDIR)/tmp_check \
 	--inputdir=$(srcdir)

@@ -31,6 +31,8 @@
 
 #include "postgres.h"
 
+#include "common/int.h"
+#include "datatype/timestamp.h"
 #include "fmgr.h"
 
 #define INTENT_VERSION		1
@@ -103,7 +105,22 @@ extern void intent_check_entry(int kind, int32 hour, int32 count);
 extern Intent *intent_validate(Intent *p, Size size);
 extern int32 intent_total(const Intent *p);
 
+/* a += b, refusing overflow instead of wrapping. */
+static inline void
+intent_count_add(int32 *a, int32 b)
+{
+	if (unlikely(pg_add_s32_overflow(*a, b, a)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("more than 2147483647 events of one kind in one hour"),
+				 errhint("Check the event source for duplicated rows.")));
+}
+
 /* intent_agg.c */
+extern int	intent_entry_cmp(const void *a, const void *b);
+extern int32 intent_event_hour(TimestampTz ts);
+extern int	intent_event_kind(text *event);
+extern Intent *intent_from_entries(const IntentEntry *e, int32 n);
 extern IntentState *intent_state_create(MemoryContext cxt);
 extern void intent_state_add(IntentState *s, int32 hour, int kind, int32 count);
 extern void intent_state_add_intent(IntentState *s, const Intent *p);

@@ -63,44 +63,9 @@ COMMENT ON OPERATOR rfm.<> (rfm.intent, rfm.intent) IS 'Different intent';
 COMMENT ON OPERATOR CLASS rfm.intent_hash_ops USING hash IS 'Hash equality of intents';
 COMMENT ON OPERATOR FAMILY rfm.intent_hash_ops USING hash IS 'Hash equality of intents';
 
--- aggregation: one row = one event
-CREATE FUNCTION rfm.intent_trans(internal, text, timestamptz) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_intent_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.intent_union_trans(internal, rfm.intent) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_intent_union_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.intent_combine(internal, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_intent_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rfm.intent_serialize(internal) RETURNS bytea
-  AS 'MODULE_PATHNAME', 'rfm_intent_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.intent_deserialize(bytea, internal) RETURNS internal
-  AS 'MODULE_PATHNAME', 'rfm_intent_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rfm.intent_final(internal) RETURNS rfm.intent
-  AS 'MODULE_PATHNAME', 'rfm_intent_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-COMMENT ON FUNCTION rfm.intent_trans(internal, text, timestamptz) IS 'Transition function of rfm.intent_agg';
-COMMENT ON FUNCTION rfm.intent_union_trans(internal, rfm.intent) IS 'Transition function of rfm.intent_union';
-COMMENT ON FUNCTION rfm.intent_combine(internal, internal) IS 'Combine function of the intent aggregates (parallel and partial aggregation)';
-COMMENT ON FUNCTION rfm.intent_serialize(internal) IS 'Serialize function of the intent aggregates';
-COMMENT ON FUNCTION rfm.intent_deserialize(bytea, internal) IS 'Deserialize function of the intent aggregates (validates the bytes)';
-COMMENT ON FUNCTION rfm.intent_final(internal) IS 'Final function of the intent aggregates';
-
-CREATE AGGREGATE rfm.intent_agg(event text, ts timestamptz) (
-  SFUNC = rfm.intent_trans, STYPE = internal, SSPACE = 64,
-  FINALFUNC = rfm.intent_final, COMBINEFUNC = rfm.intent_combine,
-  SERIALFUNC = rfm.intent_serialize, DESERIALFUNC = rfm.intent_deserialize,
-  PARALLEL = SAFE
-);
-CREATE AGGREGATE rfm.intent_union(rfm.intent) (
-  SFUNC = rfm.intent_union_trans, STYPE = internal, SSPACE = 64,
-  FINALFUNC = rfm.intent_final, COMBINEFUNC = rfm.intent_combine,
-  SERIALFUNC = rfm.intent_serialize, DESERIALFUNC = rfm.intent_deserialize,
-  PARALLEL = SAFE
-);
-
-COMMENT ON AGGREGATE rfm.intent_agg(text, timestamptz) IS
-  'Events (view, search, favorite, cart_add, cart_remove, checkout, purchase) counted per kind and UTC hour; NULL rows ignored, other names are errors';
-COMMENT ON AGGREGATE rfm.intent_union(rfm.intent) IS
-  'Merge of intents (shards, incremental refresh): counts are summed';
+-- aggregation: rfm.intent_agg and rfm.intent_union have a state of type rfm.intent_state since 1.7 (made by
+-- src/model/model_1_7.sql); their support functions are in src/intent/intent_state.sql, the aggregates in
+-- src/model/model_last.sql
 
 -- scoring
 CREATE FUNCTION rfm.intent_default_weights() RETURNS double precision[]

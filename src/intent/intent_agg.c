@@ -45,19 +45,9 @@ intent_state_create(MemoryContext cxt)
 	return s;
 }
 
-/* a += b, refusing overflow instead of wrapping. */
-static inline void
-count_add(int32 *a, int32 b)
-{
-	if (unlikely(pg_add_s32_overflow(*a, b, a)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("more than 2147483647 events of one kind in one hour"),
-				 errhint("Check the event source for duplicated rows.")));
-}
-
-static int
-entry_cmp(const void *a, const void *b)
+/* qsort comparator of IntentEntry by key */
+int
+intent_entry_cmp(const void *a, const void *b)
 {
 	int32		ka = ((const IntentEntry *) a)->key;
 	int32		kb = ((const IntentEntry *) b)->key;
@@ -76,11 +66,11 @@ state_compact(IntentState *s)
 	s->unsorted = 0;
 	if (s->n < 2)
 		return;
-	qsort(s->more, s->n, sizeof(IntentEntry), entry_cmp);
+	qsort(s->more, s->n, sizeof(IntentEntry), intent_entry_cmp);
 	for (int32 i = 1; i < s->n; i++)
 	{
 		if (s->more[i].key == s->more[out].key)
-			count_add(&s->more[out].count, s->more[i].count);
+			intent_count_add(&s->more[out].count, s->more[i].count);
 		else
 			s->more[++out] = s->more[i];
 	}
@@ -153,7 +143,7 @@ intent_state_add(IntentState *s, int32 hour, int kind, int32 count)
 {
 	if (s->has_cur && s->cur_hour == hour)
 	{
-		count_add(&s->cur[kind], count);
+		intent_count_add(&s->cur[kind], count);
 		return;
 	}
 	state_flush(s);
@@ -181,40 +171,50 @@ intent_state_add_intent(IntentState *s, const Intent *p)
 Intent *
 intent_from_state(IntentState *s)
 {
+	state_flush(s);
+	state_compact(s);
+	return intent_from_entries(s->more, s->n);
+}
+
+/*
+ * The rfm.intent value (in CurrentMemoryContext) of n entries sorted by key,
+ * keys unique.
+ */
+Intent *
+intent_from_entries(const IntentEntry *e, int32 n)
+{
 	Intent	   *p;
 	int32	   *hour;
 	int32	   *count;
 	int32		pos[INTENT_NKINDS];
 	int32		at = 0;
 
-	state_flush(s);
-	state_compact(s);
-	p = palloc0(INTENT_SIZE(s->n));
-	SET_VARSIZE(p, INTENT_SIZE(s->n));
+	p = palloc0(INTENT_SIZE(n));
+	SET_VARSIZE(p, INTENT_SIZE(n));
 	p->version = INTENT_VERSION;
-	for (int32 i = 0; i < s->n; i++)
-		p->nkind[INTENT_KEY_KIND(s->more[i].key)]++;
+	for (int32 i = 0; i < n; i++)
+		p->nkind[INTENT_KEY_KIND(e[i].key)]++;
 	for (int k = 0; k < INTENT_NKINDS; k++)
 	{
 		pos[k] = at;
 		at += p->nkind[k];
 	}
 	hour = INTENT_HOUR(p);
-	count = INTENT_COUNT(p, s->n);
+	count = INTENT_COUNT(p, n);
 	/* keys are sorted by hour, so each kind's hours come out increasing */
-	for (int32 i = 0; i < s->n; i++)
+	for (int32 i = 0; i < n; i++)
 	{
-		int			k = INTENT_KEY_KIND(s->more[i].key);
+		int			k = INTENT_KEY_KIND(e[i].key);
 
-		hour[pos[k]] = INTENT_KEY_HOUR(s->more[i].key);
-		count[pos[k]++] = s->more[i].count;
+		hour[pos[k]] = INTENT_KEY_HOUR(e[i].key);
+		count[pos[k]++] = e[i].count;
 	}
 	return p;
 }
 
 /* The hour bucket of an event time: floor(ts / 1 hour), UTC. */
-static inline int32
-event_hour(TimestampTz ts)
+int32
+intent_event_hour(TimestampTz ts)
 {
 	int64		h;
 
@@ -235,8 +235,8 @@ event_hour(TimestampTz ts)
 }
 
 /* The kind of an event name, or an error listing the accepted names. */
-static inline int
-event_kind(text *event)
+int
+intent_event_kind(text *event)
 {
 	int			len = VARSIZE_ANY_EXHDR(event);
 	int			kind = intent_kind_lookup(VARDATA_ANY(event), len);
@@ -265,8 +265,8 @@ rfm_intent_trans(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(s);
 	}
-	kind = event_kind(PG_GETARG_TEXT_PP(1));
-	hour = event_hour(PG_GETARG_TIMESTAMPTZ(2));
+	kind = intent_event_kind(PG_GETARG_TEXT_PP(1));
+	hour = intent_event_hour(PG_GETARG_TIMESTAMPTZ(2));
 	if (s == NULL)
 		s = intent_state_create(aggcontext);
 	intent_state_add(s, hour, kind, 1);

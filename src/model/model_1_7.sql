@@ -217,3 +217,25 @@ COMMENT ON FUNCTION rfm.clv_state_in(cstring) IS 'Text input of rfm.clv_state (c
 COMMENT ON FUNCTION rfm.clv_state_out(rfm.clv_state) IS 'Text output of rfm.clv_state (exact)';
 COMMENT ON FUNCTION rfm.clv_state_recv(internal) IS 'Binary input of rfm.clv_state (checked)';
 COMMENT ON FUNCTION rfm.clv_state_send(rfm.clv_state) IS 'Binary output of rfm.clv_state';
+-- The state of rfm.intent_agg and rfm.intent_union (src/intent/intent_state.c): a flat varlena of (hour, kind)
+-- counts with spare room, updated in place inside an aggregate (no memory context per group: the model refresh
+-- aggregates every member at once); text form 'intent_state:' and the rfm.intent text form of the counts.
+CREATE TYPE rfm.intent_state;
+CREATE FUNCTION rfm.intent_state_in(cstring) RETURNS rfm.intent_state
+  AS 'MODULE_PATHNAME', 'rfm_intent_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.intent_state_out(rfm.intent_state) RETURNS cstring
+  AS 'MODULE_PATHNAME', 'rfm_intent_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.intent_state_recv(internal) RETURNS rfm.intent_state
+  AS 'MODULE_PATHNAME', 'rfm_intent_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm.intent_state_send(rfm.intent_state) RETURNS bytea
+  AS 'MODULE_PATHNAME', 'rfm_intent_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE rfm.intent_state (
+  INPUT = rfm.intent_state_in, OUTPUT = rfm.intent_state_out,
+  RECEIVE = rfm.intent_state_recv, SEND = rfm.intent_state_send,
+  INTERNALLENGTH = VARIABLE, ALIGNMENT = int4, STORAGE = extended);
+COMMENT ON TYPE rfm.intent_state IS
+  'State of rfm.intent_agg and rfm.intent_union: events counted per (event kind, UTC hour); text form ''intent_state:'' and the rfm.intent text form of the counts';
+COMMENT ON FUNCTION rfm.intent_state_in(cstring) IS 'Text input of rfm.intent_state (checked)';
+COMMENT ON FUNCTION rfm.intent_state_out(rfm.intent_state) IS 'Text output of rfm.intent_state (exact)';
+COMMENT ON FUNCTION rfm.intent_state_recv(internal) IS 'Binary input of rfm.intent_state (checked)';
+COMMENT ON FUNCTION rfm.intent_state_send(rfm.intent_state) IS 'Binary output of rfm.intent_state';

@@ -175,6 +175,23 @@ COMMENT ON AGGREGATE rfm.pnbd_fit(double precision, double precision, double pre
 COMMENT ON AGGREGATE rfm.gamma_gamma_fit(double precision, double precision) IS
   'Maximum likelihood Gamma-Gamma fit over repeaters (x, mean repeat spend); rows with x = 0 or a NULL are skipped';
 
+-- rfm.intent_agg and rfm.intent_union, after their support functions (src/intent/intent_state.sql): their state is
+-- an rfm.intent_state since 1.7 (an update drops the aggregates of internal state first, in its head)
+CREATE OR REPLACE AGGREGATE rfm.intent_agg(event text, ts timestamptz) (
+  SFUNC = rfm.intent_trans, STYPE = rfm.intent_state,
+  FINALFUNC = rfm.intent_final, COMBINEFUNC = rfm.intent_combine,
+  PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE rfm.intent_union(rfm.intent) (
+  SFUNC = rfm.intent_union_trans, STYPE = rfm.intent_state,
+  FINALFUNC = rfm.intent_final, COMBINEFUNC = rfm.intent_combine,
+  PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rfm.intent_agg(text, timestamptz) IS
+  'Events (view, search, favorite, cart_add, cart_remove, checkout, purchase) counted per kind and UTC hour; NULL rows ignored, other names are errors';
+COMMENT ON AGGREGATE rfm.intent_union(rfm.intent) IS
+  'Merge of intents (shards, incremental refresh): counts are summed';
+
 -- the segment maps and tier ladders copied to the Citus workers after every change on a coordinator
 -- (rfm._rules_changed; nothing happens elsewhere)
 DROP TRIGGER IF EXISTS rules_sync ON rfm.segment_rule;

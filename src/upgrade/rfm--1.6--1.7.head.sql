@@ -39,3 +39,13 @@ DROP FUNCTION rfm.clv_deserialize(bytea, internal);
 DROP FUNCTION rfm.bgnbd_final(internal);
 DROP FUNCTION rfm.pnbd_final(internal);
 DROP FUNCTION rfm.gamma_gamma_final(internal);
+
+-- rfm.intent_agg's and rfm.intent_union's state is an rfm.intent_state since 1.7 (Citus splits them), likewise
+DROP AGGREGATE rfm.intent_agg(text, timestamptz);
+DROP AGGREGATE rfm.intent_union(rfm.intent);
+DROP FUNCTION rfm.intent_trans(internal, text, timestamptz);
+DROP FUNCTION rfm.intent_union_trans(internal, rfm.intent);
+DROP FUNCTION rfm.intent_combine(internal, internal);
+DROP FUNCTION rfm.intent_serialize(internal);
+DROP FUNCTION rfm.intent_deserialize(bytea, internal);
+DROP FUNCTION rfm.intent_final(internal);

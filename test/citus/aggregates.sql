@@ -76,6 +76,57 @@ SELECT 'the same with citus.coordinator_aggregation_strategy = disabled (no rows
   FROM agg_results('facts_dist') d, agg_plain p;
 RESET citus.coordinator_aggregation_strategy;
 
+-- rfm.intent_agg and rfm.intent_union (state rfm.intent_state since 1.7) over a generated events table (6000 events
+-- of 300 members, several kinds in one hour, out of time order) distributed by member in 32 shards, and the
+-- members' intents distributed likewise: ungrouped and grouped by a column that is not the distribution column
+CREATE TABLE events_plain AS
+  SELECT g % 300 AS member_id, (ARRAY['view','search','favorite','cart_add','cart_remove','checkout','purchase'])[1 + (g / 3 + g % 11) % 7] AS event,
+         timestamptz '2024-03-01 00:00 UTC' + ((g * 7919) % 5000) * interval '7 minutes' AS ts
+    FROM generate_series(1, 6000) g;
+CREATE TABLE events_dist (LIKE events_plain);
+SELECT create_distributed_table('events_dist', 'member_id', shard_count => 32);
+INSERT INTO events_dist SELECT * FROM events_plain;
+CREATE TABLE intents_plain AS SELECT member_id, rfm.intent_agg(event, ts) AS i FROM events_plain GROUP BY 1;
+CREATE TABLE intents_dist (LIKE intents_plain);
+SELECT create_distributed_table('intents_dist', 'member_id', colocate_with => 'events_dist');
+INSERT INTO intents_dist SELECT * FROM intents_plain;
+INSERT INTO agg_checks (name, ok, detail)
+SELECT 'EXPLAIN: ' || a || ' split, partial aggregates on the workers, combine on the coordinator',
+       p ~ 'worker_(binary_)?partial_agg' AND p ~ 'coord_(binary_)?combine_agg' AND p ~ ('rfm\.' || a) AND p ~ 'Task Count: 32',
+       left(regexp_replace(p, '\s+', ' ', 'g'), 400)
+  FROM (VALUES ('intent_agg', 'SELECT rfm.intent_agg(event, ts) FROM events_dist'),
+               ('intent_agg', 'SELECT member_id % 7, rfm.intent_agg(event, ts) FROM events_dist GROUP BY 1'),
+               ('intent_union', 'SELECT rfm.intent_union(i) FROM intents_dist'),
+               ('intent_union', 'SELECT member_id % 5, rfm.intent_union(i) FROM intents_dist GROUP BY 1')) v(a, q),
+       agg_plan(q) p;
+CREATE FUNCTION intent_results(e regclass, i regclass) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  r text;
+BEGIN
+  EXECUTE format($q$
+    SELECT concat_ws(' | ',
+             (SELECT rfm.intent_agg(event, ts)::text FROM %1$s),
+             (SELECT string_agg(v, ';' ORDER BY k) FROM (SELECT member_id %% 7 k, rfm.intent_agg(event, ts)::text v
+                                                          FROM %1$s GROUP BY 1) g),
+             (SELECT rfm.intent_union(i)::text FROM %2$s),
+             (SELECT string_agg(v, ';' ORDER BY k) FROM (SELECT member_id %% 5 k, rfm.intent_union(i)::text v
+                                                          FROM %2$s GROUP BY 1) g))$q$, e, i)
+    INTO r;
+  RETURN r;
+END $$;
+CREATE TEMP TABLE intent_plain AS SELECT intent_results('events_plain', 'intents_plain') AS r;
+INSERT INTO agg_checks (name, ok, detail)
+SELECT 'intent_agg, intent_union (ungrouped and grouped) split = one node (text)', d = p.r AND length(d) > 1000,
+       CASE WHEN d = p.r THEN '' ELSE left(d, 300) || ' <> ' || left(p.r, 300) END
+  FROM intent_results('events_dist', 'intents_dist') d, intent_plain p;
+SET citus.coordinator_aggregation_strategy = 'disabled';
+INSERT INTO agg_checks (name, ok, detail)
+SELECT 'intent_agg, intent_union with citus.coordinator_aggregation_strategy = disabled', d = p.r,
+       CASE WHEN d = p.r THEN '' ELSE left(d, 300) || ' <> ' || left(p.r, 300) END
+  FROM intent_results('events_dist', 'intents_dist') d, intent_plain p;
+RESET citus.coordinator_aggregation_strategy;
+DROP TABLE events_dist, events_plain, intents_dist, intents_plain;
+
 DROP TABLE facts_dist, facts_plain;
 SELECT 'citus ' || name || ': ' || CASE WHEN ok THEN 'passed' ELSE 'FAILED (' || coalesce(detail, 'NULL') || ')' END
   FROM agg_checks ORDER BY n;
