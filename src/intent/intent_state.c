@@ -356,13 +356,20 @@ rfm_intent_state_union_trans(PG_FUNCTION_ARGS)
 	hour = INTENT_HOUR(p);
 	count = INTENT_COUNT(p, n);
 	s = PG_ARGISNULL(0) ? ias_alloc(IAS_FIRST_SIZE) : ias_own_arg(fcinfo, 0);
-	s = ias_reserve(s, (int64) s->n + n);
+	if ((int64) s->n + n > IAS_CAP(s))
+	{
+		/* full: compacted first, grown when that leaves less than a quarter free (as ias_add) */
+		int32		cap = IAS_CAP(s);
+
+		ias_compact(s);
+		if ((int64) s->n + n > cap - cap / 4)
+			s = ias_reserve(s, Max((int64) cap + 1, (int64) s->n + n));
+	}
 	for (int k = 0; k < INTENT_NKINDS; k++)
 		for (int32 j = 0; j < p->nkind[k]; j++, i++)
 			s->e[s->n++] = (IntentEntry) {INTENT_KEY(hour[i], k), count[i]};
 	if (n > 0)
 		s->flags &= ~INTENT_STATE_SORTED;
-	ias_compact(s);
 	PG_RETURN_POINTER(s);
 }
 
