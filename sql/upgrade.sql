@@ -84,6 +84,11 @@ SELECT members, changed FROM rfm.refresh('old', '2024-06-30');
 CREATE TABLE flow_before AS SELECT * FROM rfm_old.flow;
 -- a write not yet refreshed (member 7 touched, nothing changed): captured by 1.0's trigger into rfm_old.changes
 UPDATE orders SET amount = amount WHERE member_id = 7;
+-- the aggregates of the old catalog run on this library until the update (their transitions keep their symbols:
+-- purchases_union's, given the state of 1.0-1.6 by a function of 1.7's, crashed the server)
+SELECT (SELECT rfm.purchases_union(p) FROM (SELECT rfm.purchases_agg(ordered_at, amount) p FROM orders GROUP BY member_id) x)::text
+       = (SELECT rfm.purchases_agg(ordered_at, amount) FROM orders)::text AS union_of_members_is_all_orders,
+       (SELECT rfm.breaks(amount::float8, 4) FROM orders) AS breaks_1_0;
 
 ALTER EXTENSION rfm UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'rfm';

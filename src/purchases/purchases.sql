@@ -94,7 +94,7 @@ COMMENT ON FUNCTION rfm.purchases_final(internal) IS 'Final function of the purc
 -- splits it into partial aggregates on the workers and a combine on the coordinator; the aggregate itself is in
 -- src/model/model_last.sql, after these functions (which an update replays after its catalog part)
 CREATE FUNCTION rfm.purchases_union_trans(rfm.purchases, rfm.purchases) RETURNS rfm.purchases
-  AS 'MODULE_PATHNAME', 'rfm_purchases_union_trans' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+  AS 'MODULE_PATHNAME', 'rfm_purchases_union_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION rfm.purchases_union_final(rfm.purchases) RETURNS rfm.purchases
   AS 'MODULE_PATHNAME', 'rfm_purchases_union_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION rfm.purchases_union_trans(rfm.purchases, rfm.purchases) IS

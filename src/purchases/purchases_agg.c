@@ -45,6 +45,7 @@ PG_FUNCTION_INFO_V1(rfm_purchases_trans_date_float8);
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_tstz_numeric);
 PG_FUNCTION_INFO_V1(rfm_purchases_trans_tstz_float8);
 PG_FUNCTION_INFO_V1(rfm_purchases_union_trans);
+PG_FUNCTION_INFO_V1(rfm_purchases_union_merge);
 PG_FUNCTION_INFO_V1(rfm_purchases_union_final);
 PG_FUNCTION_INFO_V1(rfm_purchases_combine);
 PG_FUNCTION_INFO_V1(rfm_purchases_serialize);
@@ -612,13 +613,38 @@ union_state(FunctionCallInfo fcinfo, MemoryContext aggcontext)
  * one more history, or another state, merged in.
  */
 Datum
-rfm_purchases_union_trans(PG_FUNCTION_ARGS)
+rfm_purchases_union_merge(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_union");
 	PurchasesExpanded *pe = union_state(fcinfo, aggcontext);
 
 	state_add_datum(pe->s, PG_GETARG_DATUM(1));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&pe->hdr));
+}
+
+/*
+ * The transition of rfm.purchases_union in rfm 1.0 to 1.6 (not strict; state
+ * internal, a PurchasesState in the aggregate context, finished by
+ * rfm.purchases_final): kept under its symbol for a 1.6 catalog running this
+ * library until ALTER EXTENSION rfm UPDATE, which drops that function (the
+ * new transition is another symbol: given the old arguments it would crash).
+ */
+Datum
+rfm_purchases_union_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = rfm_agg_context(fcinfo, "rfm.purchases_union");
+	PurchasesState *s = PG_ARGISNULL(0) ? NULL : (PurchasesState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(1))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	if (s == NULL)
+		s = purchases_state_create(aggcontext, 8);
+	state_add_datum(s, PG_GETARG_DATUM(1));
+	PG_RETURN_POINTER(s);
 }
 
 /*
