@@ -1489,6 +1489,13 @@ DECLARE
   views jsonb := '[]';
 BEGIN
   PERFORM rfm._check_owner(m, 'convert');
+  IF rfm._queue_of(name) IS NOT NULL THEN
+    -- (its queue on the shards, distributed by member id, keeps the type it was made with: Citus changes no
+    -- distribution column's type)
+    RAISE EXCEPTION 'model "%" reads a Citus distributed relation, whose change queue cannot change its member type', name
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Drop the model with rfm.drop_model and create it again on the converted relation (docs/scale-out.md).';
+  END IF;
   PERFORM FROM rfm.model WHERE rfm.model.name = alter_member_type.name FOR NO KEY UPDATE;
   IF NOT EXISTS (SELECT FROM pg_class WHERE oid = m.source) THEN
     RAISE EXCEPTION 'the source table of model "%" was dropped', name

@@ -217,6 +217,13 @@ TRUNCATE orders_dist;
 INSERT INTO checks (name, ok, detail)
 SELECT 'TRUNCATE of the distributed source marks the model for a full rebuild', needs_full, needs_full::text
   FROM rfm.model WHERE name = 'cd';
+DO $$
+BEGIN
+  PERFORM rfm.alter_member_type('cd');
+  INSERT INTO checks (name, ok, detail) VALUES ('rfm.alter_member_type refuses a model on a distributed source', false, 'no error');
+EXCEPTION WHEN feature_not_supported THEN
+  INSERT INTO checks (name, ok, detail) VALUES ('rfm.alter_member_type refuses a model on a distributed source', true, SQLERRM);
+END $$;
 
 SELECT rfm.drop_model('cd');
 SELECT rfm.drop_model('cp');
