@@ -1581,14 +1581,16 @@ CREATE FUNCTION rfm._drop_capture(model_name text) RETURNS void
 DECLARE
   t record;
   unsafe text;
+  mode text;
 BEGIN
   IF EXISTS (SELECT FROM rfm.model WHERE name = model_name) THEN
     RAISE EXCEPTION 'model "%" exists', model_name
       USING ERRCODE = 'object_in_use', HINT = 'Drop the model with rfm.drop_model.';
   END IF;
   IF rfm._queue_of(model_name) IS NOT NULL THEN
-    -- (over one connection per node: Citus drops the schema of nothing else in this transaction otherwise)
-    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    -- (over one connection per node, as rfm._capture_distributed made them: Citus refuses DDL on shards that
+    -- several connections used in the same transaction; the caller's setting is given back at the end)
+    mode := set_config('citus.multi_shard_modify_mode', 'sequential', true);
     EXECUTE format('DROP TABLE %s', rfm._queue_of(model_name));
   END IF;
   FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger
@@ -1601,6 +1603,9 @@ BEGIN
       PERFORM set_config('citus.enable_unsafe_triggers', unsafe, true);
     END IF;
   END LOOP;
+  IF mode IS NOT NULL THEN
+    PERFORM set_config('citus.multi_shard_modify_mode', mode, true);
+  END IF;
 END $$;
 COMMENT ON FUNCTION rfm._drop_capture(text) IS
   'Internal: drop the capture triggers of a model that no longer exists (run by rfm.drop_model)';
