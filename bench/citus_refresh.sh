@@ -7,7 +7,7 @@
 # Times, per round, the three refreshes at the end of a month, then again at the end of the next one after 1 %
 # new orders, and the insert of those orders into the distributed table with the model's capture and into a
 # distributed copy without a model. Prints the plans of the state rebuild on the distributed table (every member,
-# and the touched ones). All nodes of a test cluster on one machine share its cores: the plan shapes matter more
+# and the touched ones, into the model's members, distributed with the orders) and of rfm.breaks over those members. All nodes of a test cluster on one machine share its cores: the plan shapes matter more
 # than the times.
 #
 # Usage: PGHOST=... PGPORT=... PGUSER=postgres bench/citus_refresh.sh
@@ -50,8 +50,9 @@ SELECT rfm.create_model('bd', 'bench_dist');
 SELECT rfm.create_model('bp', 'bench_plain');
 SELECT rfm.create_model('bf', 'bench_plain');
 SQL
-log "the state rebuild on the distributed table (the query of rfm._refresh_states):"
+log "the rebuild of every state on the distributed table (the statement of rfm._refresh_states, into the co-located members):"
 psql_ -c "EXPLAIN (VERBOSE, COSTS OFF)
+  INSERT INTO rfm_bd.members (member_id, purchases)
   SELECT o.member_id, rfm.purchases_agg(o.t, o.a) AS purchases
     FROM (SELECT o.member_id, o.ordered_at AS t, o.amount AS a FROM bench_dist o WHERE o.member_id IS NOT NULL ORDER BY 1, 2, 3) o
    GROUP BY 1 HAVING rfm.purchases_agg(o.t, o.a) IS NOT NULL" | tee -a "$OUT"
@@ -74,6 +75,7 @@ for r in $(seq 1 "$RUNS"); do
     log "the state rebuild of the touched members (after the capture queued them on the shards):"
     psql_ -c "CREATE TEMP TABLE _rfm_touched AS SELECT DISTINCT member_id FROM rfm.cq_bd;
               EXPLAIN (VERBOSE, COSTS OFF)
+              INSERT INTO rfm_bd.members (member_id, purchases)
               SELECT o.member_id, rfm.purchases_agg(o.t, o.a) AS purchases
                 FROM (SELECT o.member_id, o.ordered_at AS t, o.amount AS a FROM bench_dist o
                        WHERE o.member_id IN (SELECT member_id FROM _rfm_touched) ORDER BY 1, 2, 3) o
@@ -85,6 +87,8 @@ for r in $(seq 1 "$RUNS"); do
   log "round $r: month end $d1: distributed ${fd[-1]} s, one node ${fp[-1]} s, one node full ${ff[-1]} s; next month end after 1 % new orders ($d2): distributed ${td[-1]} s, one node ${tp[-1]} s, one node full ${tf[-1]} s; insert of the new orders: with capture ${ic[-1]} s, without ${in[-1]} s"
 done
 log "medians: month end: distributed $(median "${fd[@]}") s, one node $(median "${fp[@]}") s, one node full $(median "${ff[@]}") s; after 1 %: distributed $(median "${td[@]}") s, one node $(median "${tp[@]}") s, one node full $(median "${tf[@]}") s; insert of 1 %: with capture $(median "${ic[@]}") s, without $(median "${in[@]}") s"
+log "rfm.breaks over the model's members (distributed with the orders):"
+psql_ -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT rfm.breaks(rfm.monetary(purchases, DATE '2024-12-31'), 5) FROM rfm_bd.members" | tee -a "$OUT"
 same=$(psql_ -c "SELECT count(*) FROM ((TABLE rfm_bd.labels EXCEPT ALL TABLE rfm_bp.labels) UNION ALL (TABLE rfm_bp.labels EXCEPT ALL TABLE rfm_bd.labels)) x")
 same_full=$(psql_ -c "SELECT count(*) FROM ((TABLE rfm_bd.labels EXCEPT ALL TABLE rfm_bf.labels) UNION ALL (TABLE rfm_bf.labels EXCEPT ALL TABLE rfm_bd.labels)) x")
 log "labels differing at the end: distributed vs one node $same, distributed vs one node full $same_full"

@@ -64,9 +64,13 @@ SELECT count(*) AS models_bob_sees FROM rfm.model;
 SELECT rfm.refresh('ann', '2024-08-31');
 SELECT * FROM rfm.migration('ann', '2024-07-31', '2024-08-31');
 SELECT rfm.drop_model('ann');
--- nor rfm's functions that make and drop a model's capture with rfm's rights
+-- nor rfm's functions that make and drop a model's capture with rfm's rights: they check the session's login
+-- role (current_user is rfm's in them), which SET ROLE from a superuser's session would not change
+SET SESSION AUTHORIZATION rfm_bob;
 SELECT rfm._capture_distributed('ann');
 SELECT rfm._drop_capture('ann');
+RESET SESSION AUTHORIZATION;
+SET ROLE rfm_bob;
 SELECT rfm.schedule('ann', '@daily');
 UPDATE rfm.model SET needs_full = true WHERE name = 'ann';
 DELETE FROM rfm.model WHERE name = 'ann';

@@ -31,6 +31,9 @@ SELECT pg_catalog.pg_extension_config_dump('rfm.change_queue', '');
 -- the context of a refresh knows whether the lifetime value phase predicted (its phases no longer probe for
 -- each other's temporary tables)
 ALTER TYPE rfm._refresh ADD ATTRIBUTE clv_predicted boolean, ADD ATTRIBUTE clv_status text;
+-- and whether the model's per-member tables are Citus distributed tables (the few statements Citus plans only
+-- in another form are then written so)
+ALTER TYPE rfm._refresh ADD ATTRIBUTE colocated boolean;
 
 -- interval options are interval strings (a bare JSON number would be read as seconds), windows at least a day
 UPDATE rfm.model_option SET description =

@@ -770,19 +770,21 @@ COMMENT ON FUNCTION rfm._chart_name(text, text) IS
 -- (monetary, gap): created (make) or dropped, around a bulk load.
 CREATE FUNCTION rfm._label_state_indexes(s text, make boolean) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ix record;
 BEGIN
-  IF make THEN
-    EXECUTE format($f$
-      CREATE INDEX label_state_last_day ON %1$I.label_state (last_day);
-      CREATE INDEX label_state_monetary ON %1$I.label_state (monetary);
-      CREATE INDEX label_state_gap ON %1$I.label_state (gap) WHERE gap IS NOT NULL;
-      CREATE INDEX label_state_recheck ON %1$I.label_state (recheck) WHERE recheck IS NOT NULL;
-      CREATE INDEX label_state_spent ON %1$I.label_state (member_id) WHERE since_prev <> 0;
-    $f$, s);
-  ELSE
-    EXECUTE format('DROP INDEX %1$I.label_state_last_day, %1$I.label_state_monetary, %1$I.label_state_gap,
-                               %1$I.label_state_recheck, %1$I.label_state_spent', s);
-  END IF;
+  -- one index per statement (Citus sends a distributed table's DDL to the workers as the statement's text, and
+  -- takes one command at a time)
+  FOR ix IN SELECT * FROM (VALUES ('label_state_last_day', '(last_day)'), ('label_state_monetary', '(monetary)'),
+                                  ('label_state_gap', '(gap) WHERE gap IS NOT NULL'),
+                                  ('label_state_recheck', '(recheck) WHERE recheck IS NOT NULL'),
+                                  ('label_state_spent', '(member_id) WHERE since_prev <> 0')) v(name, def) LOOP
+    IF make THEN
+      EXECUTE format('CREATE INDEX %I ON %I.label_state %s', ix.name, s, ix.def);
+    ELSE
+      EXECUTE format('DROP INDEX %I.%I', s, ix.name);
+    END IF;
+  END LOOP;
 END $$;
 COMMENT ON FUNCTION rfm._label_state_indexes(text, boolean) IS
   'Internal: create or drop the secondary indexes of a model''s label_state (around a bulk load)';
@@ -1075,7 +1077,7 @@ DECLARE
   relation regclass;
   member_column name;
   by_member boolean;
-  mode text;
+  mode jsonb;
   q text := format('rfm.%I', 'cq_' || model_name);
 BEGIN
   SELECT * INTO m FROM rfm.model WHERE name = model_name;
@@ -1083,6 +1085,7 @@ BEGIN
     RAISE EXCEPTION 'model "%" does not exist or has its change queue', model_name
       USING ERRCODE = 'object_in_use', HINT = 'rfm.create_model makes the capture of a model.';
   END IF;
+  PERFORM rfm._check_session(m, 'capture the changes of');
   ev := rfm._events(m.options);
   IF NOT rfm._distributed(m.source) AND NOT rfm._distributed(ev.relation) THEN
     RAISE EXCEPTION 'model "%" reads no Citus distributed relation', model_name
@@ -1090,7 +1093,7 @@ BEGIN
   END IF;
   -- every access to the shards in this transaction with these rights and over one connection per node (Citus
   -- refuses DDL on shards another role or connection read in the same transaction)
-  mode := set_config('citus.multi_shard_modify_mode', 'sequential', true);
+  mode := rfm._plan('{"citus.multi_shard_modify_mode": "sequential"}');
   IF ev.relation IS NOT NULL THEN
     PERFORM rfm._check_event_names(ev.relation, ev.event_column, m.options);
   END IF;
@@ -1111,10 +1114,47 @@ BEGIN
   IF ev.relation IS NOT NULL THEN
     PERFORM rfm._capture('rfm_' || model_name, model_name, ev.relation, ev.member_column, rfm._capture_triggers('rfm_' || model_name, true));
   END IF;
-  PERFORM set_config('citus.multi_shard_modify_mode', mode, true);
+  PERFORM rfm._distribute_model(m);
+  PERFORM rfm._plan(mode);
 END $$;
 COMMENT ON FUNCTION rfm._capture_distributed(text) IS
   'Internal: the change capture of a new model on a Citus distributed relation (its distributed queue rfm.cq_<model> and the triggers on the shards)';
+
+-- A new model's per-member tables (members, label_state, label_history) made Citus distributed tables,
+-- co-located with its source when that is hash-distributed by the member column: a member's state, labels and
+-- history then live in the shards of the same hash range as its orders, on the same node, and the state rebuild
+-- (orders grouped by member into members) runs whole on the workers. Run by rfm._capture_distributed with the
+-- rights of the extension's owner, who makes the queue and the triggers in the same transaction (Citus refuses a
+-- transaction in which two roles change co-located shards), for the tables of the model's schema that its
+-- owner owns. Elsewhere nothing: the tables stay on the coordinator (docs/scale-out.md).
+CREATE FUNCTION rfm._distribute_model(m rfm.model) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  by_member boolean;
+  t regclass;
+BEGIN
+  IF NOT rfm._distributed(m.source) THEN
+    RETURN;
+  END IF;
+  EXECUTE $q$SELECT partmethod = 'h' AND pg_catalog.column_to_column_name(logicalrelid, partkey) = $2
+               FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1$q$ INTO by_member USING m.source, m.member_column;
+  IF NOT by_member THEN
+    RAISE NOTICE 'the tables of model "%" stay on the coordinator: % is not distributed by its member column "%"',
+                 m.name, m.source, m.member_column
+      USING HINT = 'Distribute the orders by member (create_distributed_table(..., ''member column'')) for the per-member work to run on the workers.';
+    RETURN;
+  END IF;
+  FOR i IN 1 .. 3 LOOP
+    t := to_regclass(format('%I.%I', 'rfm_' || m.name, (ARRAY['members', 'label_state', 'label_history'])[i]));
+    IF t IS NULL OR (SELECT relowner FROM pg_class WHERE oid = t) <> m.owner THEN
+      RAISE EXCEPTION 'model "%" has no table % of its owner''s', m.name, (ARRAY['members', 'label_state', 'label_history'])[i]
+        USING ERRCODE = 'object_in_use', HINT = 'rfm.create_model makes a model''s tables.';
+    END IF;
+    EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''member_id'', colocate_with => $2)' USING t::text, m.source::text;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION rfm._distribute_model(rfm.model) IS
+  'Internal: make a new model''s members, label_state and label_history Citus distributed tables co-located with its source (when that is distributed by the member column)';
 
 -- Change capture, for every model: one trigger function, rfm's (owned by the extension's owner, which no other
 -- role can replace), fired by statement triggers on a model's source and events. It runs with its owner's
@@ -1217,14 +1257,14 @@ CREATE FUNCTION rfm._capture(s text, model_name text, relation regclass, member_
 DECLARE
   ops CONSTANT text[] := ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
   distributed CONSTANT boolean := rfm._distributed(relation);
-  unsafe text;
+  unsafe jsonb;
 BEGIN
   -- On a Citus distributed relation the triggers are made on every shard (and on the shards it gets later,
   -- moved or split): Citus asks for citus.enable_unsafe_triggers to make them, set for this function only. They
   -- fire on the workers and queue the members in the model's distributed queue, rfm.cq_<model> (third argument: the
   -- relation, for rfm._queue_target); TRUNCATE fires on the coordinator too, where it marks the model.
   IF distributed THEN
-    unsafe := set_config('citus.enable_unsafe_triggers', 'on', true);
+    unsafe := rfm._plan('{"citus.enable_unsafe_triggers": "on"}');
   END IF;
   FOR i IN 1 .. 4 LOOP
     IF EXISTS (SELECT FROM pg_trigger WHERE tgrelid = relation AND tgname = trigger_names[i]) THEN
@@ -1238,7 +1278,7 @@ BEGIN
                    model_name, member_column, CASE WHEN distributed THEN format(', %L', relation::text) ELSE '' END);
   END LOOP;
   IF distributed THEN
-    PERFORM set_config('citus.enable_unsafe_triggers', unsafe, true);
+    PERFORM rfm._plan(unsafe);
   END IF;
 END $$;
 COMMENT ON FUNCTION rfm._capture(text, text, regclass, name, text[]) IS
@@ -1307,7 +1347,7 @@ CREATE FUNCTION rfm._check_event_names(relation regclass, event_column name, opt
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   bad_event text;
-  mode text := CASE WHEN rfm._distributed(relation) THEN set_config('citus.multi_shard_modify_mode', 'sequential', true) END;
+  mode jsonb := CASE WHEN rfm._distributed(relation) THEN rfm._plan('{"citus.multi_shard_modify_mode": "sequential"}') END;
 BEGIN
   EXECUTE format($q$SELECT n FROM (SELECT DISTINCT coalesce($1 ->> e.%1$I::text, e.%1$I::text) AS n
                                       FROM %2$s e WHERE e.%1$I IS NOT NULL) x
@@ -1315,7 +1355,7 @@ BEGIN
                      ORDER BY n LIMIT 1$q$, event_column, relation)
     INTO bad_event USING coalesce(options -> 'events' -> 'event_names', '{}');
   IF mode IS NOT NULL THEN
-    PERFORM set_config('citus.multi_shard_modify_mode', mode, true);
+    PERFORM rfm._plan(mode);
   END IF;
   IF bad_event IS NOT NULL THEN
     RAISE EXCEPTION 'events relation % has event "%", which rfm does not know', relation, bad_event
@@ -1337,6 +1377,7 @@ DECLARE
   s text := 'rfm_' || name;
   member_type text;
   ev record;
+  propagation jsonb;
 BEGIN
   PERFORM rfm._check_model_row(name, source, member_column, time_column, amount_column, options);
   IF EXISTS (SELECT 1 FROM rfm.model m WHERE m.name = create_model.name) OR to_regnamespace(s) IS NOT NULL THEN
@@ -1367,14 +1408,23 @@ BEGIN
   VALUES (name, source, member_column, time_column, amount_column, options);
 
   SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute WHERE attrelid = source AND attname = member_column;
+  -- (on Citus the schema is made on the workers with the model's distributed tables, by rfm._capture_distributed:
+  -- one role changes the nodes in this transaction)
+  IF rfm._distributed(source) OR rfm._distributed(ev.relation) THEN
+    propagation := rfm._plan('{"citus.enable_ddl_propagation": "off"}');
+  END IF;
   EXECUTE format('CREATE SCHEMA %I', s);
   EXECUTE format('COMMENT ON SCHEMA %I IS %L', s, format('rfm model %s (its source and options: rfm.model, for its owner''s roles)', name));
+  IF propagation IS NOT NULL THEN
+    PERFORM rfm._plan(propagation);
+  END IF;
   PERFORM rfm._model_objects(s, member_type, name, source);
 
   -- change capture: statement triggers with transition tables, on the source and on the browsing events; on a
   -- Citus distributed relation they fire on its shards, on the workers, and queue the members in a distributed
   -- table of the model, co-located with the source where it is distributed by the member column
   IF rfm._distributed(source) OR rfm._distributed(ev.relation) THEN
+    -- (and the model's per-member tables distributed with the source)
     PERFORM rfm._capture_distributed(name);
   ELSE
     PERFORM rfm._capture(s, name, source, member_column, rfm._capture_triggers(s, false));
@@ -1557,54 +1607,73 @@ END $$;
 COMMENT ON FUNCTION rfm._check_owner(rfm.model, text) IS
   'Internal: refuse a role other than the model''s owner (with a hint to SET ROLE where it can)';
 
+-- In the functions that run with rfm's rights on a model's behalf (rfm._capture_distributed, rfm._drop_capture),
+-- where current_user is rfm's owner: refuse a session that could not act as the model's owner (its login role,
+-- which neither SET ROLE nor SECURITY DEFINER changes, must be a member of the owner's role, as SET ROLE needs).
+CREATE FUNCTION rfm._check_session(m rfm.model, action text) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_has_role(session_user, m.owner, 'MEMBER') THEN
+    RAISE EXCEPTION 'only the owner of model "%" can % it', m.name, action
+      USING ERRCODE = 'insufficient_privilege', HINT = 'rfm.create_model and rfm.drop_model do this for the model''s owner.';
+  END IF;
+END $$;
+COMMENT ON FUNCTION rfm._check_session(rfm.model, text) IS
+  'Internal: in a function running with rfm''s rights for a model, refuse a session whose login role is not a member of the model''s owner';
+
 CREATE FUNCTION rfm.drop_model(name text) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   m rfm.model := rfm._model(name);
 BEGIN
   PERFORM rfm._check_owner(m, 'drop');
+  -- the capture triggers on the source (and the events), which only the tables' owners may drop: by rfm (on Citus
+  -- with the model's distributed queue, and its schema with the distributed tables: one role changes a
+  -- co-location group's shards in a transaction); then the schema, and the row (which goes after the schema)
+  PERFORM rfm._drop_capture(name);
   EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', 'rfm_' || name);
   DELETE FROM rfm.change_queue WHERE model = drop_model.name;
   DELETE FROM rfm.model WHERE rfm.model.name = drop_model.name;
-  -- the capture triggers on the source (and the events), which only the tables' owners may drop: by rfm,
-  -- once the model is gone from the catalog (on Citus with the model's distributed queue)
-  PERFORM rfm._drop_capture(name);
 END $$;
 COMMENT ON FUNCTION rfm.drop_model(text) IS 'Drop a model (its owner only): its schema, its triggers on the source and its catalog row';
 
--- The capture triggers of a model that no longer exists (rfm.drop_model deletes its row first, in the same
--- transaction), on whatever relation they are. Runs as the extension's owner: dropping a trigger needs the
--- table's ownership, and the model's owner usually only has TRIGGER on it. Touches only rfm's own triggers
--- of models that do not exist. On Citus it drops the model's distributed queue too (rfm._capture_distributed).
+-- The capture triggers of a model being dropped (by rfm.drop_model, for a session that may act as its owner) or
+-- of one that no longer exists, on whatever relation they are. Runs as the extension's owner: dropping a trigger
+-- needs the table's ownership, and the model's owner usually only has TRIGGER on it. Touches only rfm's own
+-- triggers. On Citus it drops the model's distributed queue too (rfm._capture_distributed), and its schema.
 CREATE FUNCTION rfm._drop_capture(model_name text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   t record;
-  unsafe text;
-  mode text;
+  unsafe jsonb;
+  mode jsonb;
 BEGIN
-  IF EXISTS (SELECT FROM rfm.model WHERE name = model_name) THEN
-    RAISE EXCEPTION 'model "%" exists', model_name
-      USING ERRCODE = 'object_in_use', HINT = 'Drop the model with rfm.drop_model.';
-  END IF;
+  -- (rfm.drop_model calls it before it drops the model's schema and row; else only for a model that is gone)
+  PERFORM rfm._check_session(m, 'drop the change capture of') FROM rfm.model m WHERE m.name = model_name;
   IF rfm._queue_of(model_name) IS NOT NULL THEN
     -- (over one connection per node, as rfm._capture_distributed made them: Citus refuses DDL on shards that
     -- several connections used in the same transaction; the caller's setting is given back at the end)
-    mode := set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    mode := rfm._plan('{"citus.multi_shard_modify_mode": "sequential"}');
+    -- the model's schema with its distributed tables (rfm._distribute_model), with the same rights, before its
+    -- owner would: when it is the schema of the role the queue was granted to (the model's owner)
+    IF (SELECT n.nspowner FROM pg_namespace n WHERE n.oid = to_regnamespace('rfm_' || model_name))
+       IN (SELECT x.grantee FROM pg_class q, aclexplode(q.relacl) x WHERE q.oid = rfm._queue_of(model_name) AND x.privilege_type = 'DELETE') THEN
+      EXECUTE format('DROP SCHEMA %I CASCADE', 'rfm_' || model_name);
+    END IF;
     EXECUTE format('DROP TABLE %s', rfm._queue_of(model_name));
   END IF;
   FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger
             WHERE tgfoid = 'rfm._capture_changes()'::regprocedure
               AND tgname = ANY (rfm._capture_triggers('rfm_' || model_name, false) || rfm._capture_triggers('rfm_' || model_name, true)) LOOP
     -- (dropped on the shards too: Citus asks for this setting to drop a trigger of a distributed table)
-    unsafe := CASE WHEN rfm._distributed(t.rel) THEN set_config('citus.enable_unsafe_triggers', 'on', true) END;
+    unsafe := CASE WHEN rfm._distributed(t.rel) THEN rfm._plan('{"citus.enable_unsafe_triggers": "on"}') END;
     EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
     IF unsafe IS NOT NULL THEN
-      PERFORM set_config('citus.enable_unsafe_triggers', unsafe, true);
+      PERFORM rfm._plan(unsafe);
     END IF;
   END LOOP;
   IF mode IS NOT NULL THEN
-    PERFORM set_config('citus.multi_shard_modify_mode', mode, true);
+    PERFORM rfm._plan(mode);
   END IF;
 END $$;
 COMMENT ON FUNCTION rfm._drop_capture(text) IS
@@ -1634,8 +1703,9 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm._labels_at(text, date) IS 'Internal: the labels of a model valid on a day, reconstructed from label_history';
 
--- Planner settings for one statement of a refresh: sets each (transaction-local) and returns the values they
--- replace, to be given back to it afterwards.
+-- Settings for a few statements: the planner's for one statement of a refresh, Citus' for the steps that make or
+-- drop a model's objects on the workers. Sets each (transaction-local) and returns the values they replace, to be
+-- given back afterwards with rfm._plan(replaced) (set_config returns the new value, not the one replaced).
 CREATE FUNCTION rfm._plan(settings jsonb) RETURNS jsonb
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1650,7 +1720,7 @@ BEGIN
   RETURN replaced;
 END $$;
 COMMENT ON FUNCTION rfm._plan(jsonb) IS
-  'Internal: set planner settings for one statement of a refresh (transaction-local); returns the values replaced, to restore them';
+  'Internal: set settings (planner, Citus) for a few statements (transaction-local); returns the values replaced, to restore them';
 
 -- The values of monetary or gap in bucket [b, b + 1) at a refresh under way, as a query with parameter $1 = b.
 -- A refresh that relabels some members (_rfm_cand): label_state's values (by its index) for the members whose
@@ -1658,9 +1728,8 @@ COMMENT ON FUNCTION rfm._plan(jsonb) IS
 CREATE FUNCTION rfm._bucket_values(s text, col text, relabel_some boolean) RETURNS text
   LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
   RETURN CASE WHEN relabel_some THEN
-                format('SELECT l.%2$I AS v FROM %1$I.label_state l
-                         WHERE l.%2$I >= $1 AND l.%2$I < $1 + 1
-                           AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)
+                format('SELECT l.%2$I AS v FROM %1$I.label_state l LEFT JOIN _rfm_cand c ON c.member_id = l.member_id
+                         WHERE l.%2$I >= $1 AND l.%2$I < $1 + 1 AND c.member_id IS NULL
                         UNION ALL ', s, col) ELSE '' END
          || format('SELECT b.%1$I AS v FROM _rfm_base b WHERE b.last_day IS NOT NULL AND b.%1$I >= $1 AND b.%1$I < $1 + 1', col);
 COMMENT ON FUNCTION rfm._bucket_values(text, text, boolean) IS
@@ -1843,10 +1912,11 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Refresh the model as of that day first, or compare dates up to its last refresh.';
   END IF;
+  -- (the spend summed exactly, whatever order a plan, or Citus' nodes, bring the members in)
   RETURN QUERY EXECUTE format($q$
     SELECT coalesce(f.label, '(entered)'), coalesce(t.label, '(exited)'), count(*),
            round(count(*) / sum(count(*)) OVER (PARTITION BY coalesce(f.label, '(entered)')), 4),
-           coalesce(sum(rfm.monetary(mm.purchases, $2, make_interval(days => $2 - $1))), 0)
+           coalesce(sum(rfm.monetary(mm.purchases, $2, make_interval(days => $2 - $1))::numeric)::float8, 0)
       FROM (SELECT member_id, coalesce(%2$I::text, '(none)') AS label FROM rfm._labels_at($3, $1)) f
       FULL JOIN (SELECT member_id, coalesce(%2$I::text, '(none)') AS label FROM rfm._labels_at($3, $2)) t
         ON t.member_id = f.member_id

@@ -86,6 +86,8 @@ BEGIN
     PERFORM rfm._upgrade_model(ctx.m);
     ctx.m := rfm._model(ctx.name);
   END IF;
+  -- members, label_state and label_history distributed with the source on Citus (rfm._distribute_model)
+  ctx.colocated := rfm._distributed(format('%I.members', ctx.s)::regclass);
 
   -- the source must still be there, with its columns, and be what a model may read: checked under a lock
   -- that keeps its definition until the refresh commits (rfm._check_relation: types, children, and no row

@@ -85,9 +85,8 @@ BEGIN
     replaced := rfm._plan(ctx.index_joins);
     IF cardinality(ranges) > 0 THEN
       EXECUTE format('CREATE TEMP TABLE _rfm_crossed ON COMMIT DROP AS
-                        SELECT l.* FROM %I.label_state l
-                         WHERE l.last_day IS NOT NULL AND (%s)
-                           AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)',
+                        SELECT l.* FROM %I.label_state l LEFT JOIN _rfm_cand c ON c.member_id = l.member_id
+                         WHERE l.last_day IS NOT NULL AND (%s) AND c.member_id IS NULL',
                      ctx.s, array_to_string(ranges, ' OR '));
       INSERT INTO _rfm_cand SELECT member_id FROM _rfm_crossed;
       INSERT INTO _rfm_old SELECT * FROM _rfm_crossed;

@@ -19,7 +19,8 @@ BEGIN
     PERFORM rfm._progress(ctx.name, 'rebuilding every member state from ' || (ctx.m).source::text);
     PERFORM rfm._empty_queue(ctx);
     -- loaded without its primary key, which is built afterwards (cheaper than keeping it, sorted or not)
-    EXECUTE format('TRUNCATE %1$I.members; ALTER TABLE %1$I.members DROP CONSTRAINT members_pkey', ctx.s);
+    EXECUTE format('TRUNCATE %I.members', ctx.s);
+    EXECUTE format('ALTER TABLE %I.members DROP CONSTRAINT members_pkey', ctx.s);
   ELSE
     -- the members queued by the capture (the queue rows this transaction sees: a write committed later
     -- stays queued for the next refresh), as ids of the model's type; on Citus, from the model's distributed queue
@@ -69,14 +70,17 @@ BEGIN
                     INSERT INTO %1$I.members (member_id, purchases)
                     SELECT member_id, purchases FROM _rfm_touched WHERE purchases IS NOT NULL ORDER BY 1', ctx.s);
     EXECUTE format('SELECT count(*) FROM %I.members', ctx.s) INTO ctx.rebuilt;
+  -- (the touched members' states in member order, for the index of members; on Citus, where members is distributed
+  -- with the source, without: every state is then written on the node of its orders, from the workers, whole
+  -- (pushed down) when all are rebuilt, else sent between the workers (repartitioned), not through the coordinator)
   ELSIF ctx.ev_relation IS NULL THEN
     EXECUTE format('INSERT INTO %I.members (member_id, purchases) %s %s', ctx.s, purchases_sql,
-                   CASE WHEN NOT ctx.rebuild_all THEN 'ORDER BY 1' END);
+                   CASE WHEN NOT ctx.rebuild_all AND NOT ctx.colocated THEN 'ORDER BY 1' END);
   ELSE
     EXECUTE format('INSERT INTO %I.members (member_id, purchases, intent)
                      SELECT coalesce(p.member_id, i.member_id), p.purchases, i.intent
                        FROM (%s) p FULL JOIN (%s) i ON i.member_id = p.member_id %s',
-                   ctx.s, purchases_sql, ctx.events_sql, CASE WHEN NOT ctx.rebuild_all THEN 'ORDER BY 1' END);
+                   ctx.s, purchases_sql, ctx.events_sql, CASE WHEN NOT ctx.rebuild_all AND NOT ctx.colocated THEN 'ORDER BY 1' END);
   END IF;
   IF ctx.rebuild_all AND NOT ctx.relabel_some THEN
     GET DIAGNOSTICS ctx.rebuilt = ROW_COUNT;

@@ -30,15 +30,31 @@ BEGIN
     -- history back, open, as if only this refresh had run (since stays its valid_from); the rows opened by
     -- the replaced refresh go.
     -- (looked up member by member: label_history has no index on valid_to, and a join would scan all of it)
-    EXECUTE format('UPDATE _rfm_changed c SET reopen =
-                      (SELECT h.valid_from FROM %1$I.label_history h
-                        WHERE h.member_id = c.member_id AND h.valid_to = $1
-                          AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
-                              IS NOT DISTINCT FROM
-                              (c.r_score, c.f_score, c.m_score, c.segment, c.value_segment, c.napl, c.nes, c.dciu, c.tier)
-                        ORDER BY h.valid_from DESC LIMIT 1)
-                     WHERE c.changed AND c.is_now', ctx.s)
-      USING ctx.as_of;
+    -- (on Citus, where label_history is distributed and a subquery correlated with a local table cannot be
+    -- planned, the same as a join grouped by member, which runs on the workers)
+    IF NOT ctx.colocated THEN
+      EXECUTE format('UPDATE _rfm_changed c SET reopen =
+                        (SELECT h.valid_from FROM %1$I.label_history h
+                          WHERE h.member_id = c.member_id AND h.valid_to = $1
+                            AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
+                                IS NOT DISTINCT FROM
+                                (c.r_score, c.f_score, c.m_score, c.segment, c.value_segment, c.napl, c.nes, c.dciu, c.tier)
+                          ORDER BY h.valid_from DESC LIMIT 1)
+                       WHERE c.changed AND c.is_now', ctx.s)
+        USING ctx.as_of;
+    ELSE
+      EXECUTE format('CREATE TEMP TABLE _rfm_reopen ON COMMIT DROP AS
+                      SELECT h.member_id, max(h.valid_from) AS valid_from
+                        FROM %1$I.label_history h JOIN _rfm_changed x ON x.member_id = h.member_id
+                       WHERE x.changed AND x.is_now AND h.valid_to = $1
+                         AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
+                             IS NOT DISTINCT FROM
+                             (x.r_score, x.f_score, x.m_score, x.segment, x.value_segment, x.napl, x.nes, x.dciu, x.tier)
+                       GROUP BY 1', ctx.s)
+        USING ctx.as_of;
+      UPDATE _rfm_changed c SET reopen = r.valid_from FROM _rfm_reopen r WHERE r.member_id = c.member_id AND c.changed AND c.is_now;
+      DROP TABLE _rfm_reopen;
+    END IF;
     EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
                      WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1', ctx.s)
       USING ctx.as_of;
@@ -54,16 +70,16 @@ BEGIN
   -- sorted by member id, so that index insertions are sequential; the first refresh (an empty history) loads
   -- it unsorted without indexes and builds them afterwards
   IF ctx.last_as_of IS NULL THEN
-    EXECUTE format('ALTER TABLE %1$I.label_history DROP CONSTRAINT label_history_pkey;
-                    DROP INDEX %1$I.label_history_valid_from_idx', ctx.s);
+    EXECUTE format('ALTER TABLE %I.label_history DROP CONSTRAINT label_history_pkey', ctx.s);
+    EXECUTE format('DROP INDEX %I.label_history_valid_from_idx', ctx.s);
   END IF;
   EXECUTE format('INSERT INTO %1$I.label_history
                     SELECT member_id, $1, NULL, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
                       FROM _rfm_changed WHERE changed AND is_now AND reopen IS NULL %2$s', ctx.s,
                  CASE WHEN ctx.last_as_of IS NOT NULL THEN 'ORDER BY member_id' END) USING ctx.as_of;
   IF ctx.last_as_of IS NULL THEN
-    EXECUTE format('ALTER TABLE %1$I.label_history ADD CONSTRAINT label_history_pkey PRIMARY KEY (member_id, valid_from);
-                    CREATE INDEX label_history_valid_from_idx ON %1$I.label_history (valid_from)', ctx.s);
+    EXECUTE format('ALTER TABLE %I.label_history ADD CONSTRAINT label_history_pkey PRIMARY KEY (member_id, valid_from)', ctx.s);
+    EXECUTE format('CREATE INDEX label_history_valid_from_idx ON %I.label_history (valid_from)', ctx.s);
   END IF;
 END $$;
 COMMENT ON FUNCTION rfm._refresh_history(rfm._refresh) IS
@@ -114,10 +130,10 @@ BEGIN
     IF ctx.last_as_of IS NOT NULL THEN
       EXECUTE format($q$
         CREATE TEMP TABLE _rfm_rows ON COMMIT DROP AS
-        SELECT l.* FROM %1$I.label_state l WHERE NOT EXISTS (SELECT 1 FROM _rfm_changed c WHERE c.member_id = l.member_id)
-        UNION ALL %2$s;
-        TRUNCATE %1$I.label_state$q$, ctx.s, rows_sql)
+        SELECT l.* FROM %1$I.label_state l LEFT JOIN _rfm_changed c ON c.member_id = l.member_id WHERE c.member_id IS NULL
+        UNION ALL %2$s$q$, ctx.s, rows_sql)
         USING ctx.as_of;
+      EXECUTE format('TRUNCATE %I.label_state', ctx.s);
       rows_sql := 'SELECT * FROM _rfm_rows';
     END IF;
     PERFORM rfm._label_state_indexes(ctx.s, false);
@@ -152,8 +168,10 @@ BEGIN
       -- new row version with an entry in every index, but a scan of label_state with HOT updates instead costs
       -- a pass over every member whatever the day's activity, and loses on quiet days and large models;
       -- docs/bench-models.md)
-      EXECUTE format('UPDATE %I.label_state l SET since_prev = 0
-                       WHERE l.since_prev <> 0 AND NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)', ctx.s);
+      -- (on Citus, where label_state is distributed, as NOT IN: Citus plans no subquery correlated with a local table)
+      EXECUTE format('UPDATE %I.label_state l SET since_prev = 0 WHERE l.since_prev <> 0 AND %s', ctx.s,
+                     CASE WHEN ctx.colocated THEN 'l.member_id NOT IN (SELECT c.member_id FROM _rfm_cand c)'
+                          ELSE 'NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)' END);
     END IF;
     PERFORM rfm._plan(replaced);
   END IF;

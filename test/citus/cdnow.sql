@@ -99,6 +99,15 @@ SELECT 'create_model on a distributed table: its capture triggers, on every shar
               FROM run_command_on_shards('orders_dist', $$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND tgname LIKE 'rfm\_cd\_%%'$$)),
        (SELECT string_agg(tgname, ', ') FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass);
 
+INSERT INTO checks (name, ok, detail)
+SELECT 'the model''s members, label_state and label_history distributed, co-located with the orders (32 shards each)',
+       count(*) = 3 AND bool_and(p.colocationid = o.colocationid AND p.partmethod = 'h')
+         AND bool_and((SELECT count(*) FROM pg_dist_shard d WHERE d.logicalrelid = p.logicalrelid) = 32),
+       string_agg(p.logicalrelid::text || ' ' || p.partmethod::text || ' ' || p.colocationid, ', ')
+  FROM pg_dist_partition p, pg_dist_partition o
+ WHERE o.logicalrelid = 'orders_dist'::regclass
+   AND p.logicalrelid IN ('rfm_cd.members'::regclass, 'rfm_cd.label_state'::regclass, 'rfm_cd.label_history'::regclass);
+
 -- the same changes on both tables before the refresh of month k
 CREATE FUNCTION apply_changes(t regclass, k int, d date) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -176,8 +185,49 @@ SELECT 'refreshes after the first rebuild only the touched members, as on one no
          AND bool_and(rebuilt_d < 5000) FILTER (WHERE k > 1),
        string_agg(as_of || ':' || rebuilt_d || '/' || rebuilt_p, ' ' ORDER BY k)
   FROM cmp;
+-- the state rebuild as a refresh runs it (src/model/refresh_states.sql): every state, pushed down whole (each task
+-- groups a shard of the orders into the co-located shard of members); the touched members' (ids of a temporary
+-- table), grouped in the tasks and sent between the workers, not pulled to the coordinator
 INSERT INTO checks (name, ok, detail)
-SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows differ'
+SELECT 'EXPLAIN: the rebuild of every state runs whole on the workers (INSERT into the shards of members, purchases_agg in each task)',
+       p ~ 'Task Count: 32' AND p ~ 'Insert on rfm_cd\.members_\d+' AND p ~ 'GroupAggregate' AND p ~ 'rfm\.purchases_agg'
+         AND p !~ 'pull to coordinator',
+       left(regexp_replace(p, '\s+', ' ', 'g'), 400)
+  FROM plan_of($q$INSERT INTO rfm_cd.members (member_id, purchases)
+                  SELECT o.member_id, rfm.purchases_agg(o.t, o.a) AS purchases
+                    FROM (SELECT o.member_id AS member_id, o.ordered_at AS t, o.amount AS a FROM orders_dist o
+                           WHERE o.member_id IS NOT NULL ORDER BY 1, 2, 3) o
+                   GROUP BY 1 HAVING rfm.purchases_agg(o.t, o.a) IS NOT NULL$q$) p;
+BEGIN;
+CREATE TEMP TABLE _rfm_touched AS SELECT DISTINCT member_id FROM orders_plain WHERE member_id % 100 = 0;
+INSERT INTO checks (name, ok, detail)
+SELECT 'EXPLAIN: the rebuild of the touched members'' states groups their orders on the workers and sends the states between them (repartition)',
+       p ~ 'Task Count: 32' AND p ~ 'INSERT/SELECT method: repartition' AND p ~ 'GroupAggregate' AND p ~ 'rfm\.purchases_agg'
+         AND p ~ 'read_intermediate_result',
+       left(regexp_replace(p, '\s+', ' ', 'g'), 400)
+  FROM plan_of($q$INSERT INTO rfm_cd.members (member_id, purchases)
+                  SELECT o.member_id, rfm.purchases_agg(o.t, o.a) AS purchases
+                    FROM (SELECT o.member_id AS member_id, o.ordered_at AS t, o.amount AS a FROM orders_dist o
+                           WHERE o.member_id IN (SELECT member_id FROM _rfm_touched) ORDER BY 1, 2, 3) o
+                   GROUP BY 1 HAVING rfm.purchases_agg(o.t, o.a) IS NOT NULL$q$) p;
+ROLLBACK;
+-- rfm.breaks over the model's distributed members table: split, the partial states on the workers
+INSERT INTO checks (name, ok, detail)
+SELECT 'EXPLAIN: rfm.breaks over the model''s members (distributed) split, partial aggregates on the workers',
+       p ~ 'worker_(binary_)?partial_agg' AND p ~ 'coord_(binary_)?combine_agg' AND p ~ 'rfm_cd\.members_\d+',
+       left(regexp_replace(p, '\s+', ' ', 'g'), 400)
+  FROM plan_of($q$SELECT rfm.breaks(rfm.monetary(purchases, DATE '1998-06-30'), 5) FROM rfm_cd.members$q$) p;
+INSERT INTO checks (name, ok, detail)
+SELECT 'rfm.breaks of recency, frequency and monetary over the members equal one node', d = p, d || ' / ' || p
+  FROM (SELECT concat_ws(' ', rfm.breaks((DATE '1998-06-30' - rfm.last_purchase(purchases, DATE '1998-06-30'))::float8, 5),
+                         rfm.breaks(rfm.frequency(purchases, DATE '1998-06-30')::float8, 5),
+                         rfm.breaks(rfm.monetary(purchases, DATE '1998-06-30'), 5)) AS d FROM rfm_cd.members) d,
+       (SELECT concat_ws(' ', rfm.breaks((DATE '1998-06-30' - rfm.last_purchase(purchases, DATE '1998-06-30'))::float8, 5),
+                         rfm.breaks(rfm.frequency(purchases, DATE '1998-06-30')::float8, 5),
+                         rfm.breaks(rfm.monetary(purchases, DATE '1998-06-30'), 5)) AS p FROM rfm_cp.members) p;
+
+INSERT INTO checks (name, ok, detail)
+SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows differ: ' || left(string_agg(x::text, ' '), 400)
   FROM ((SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl')
          EXCEPT ALL SELECT * FROM rfm.migration('cp', '1997-06-30', '1998-06-30', 'napl'))
         UNION ALL
