@@ -1706,17 +1706,30 @@ COMMENT ON FUNCTION rfm._labels_at(text, date) IS 'Internal: the labels of a mod
 -- Settings for a few statements: the planner's for one statement of a refresh, Citus' for the steps that make or
 -- drop a model's objects on the workers. Sets each (transaction-local) and returns the values they replace, to be
 -- given back afterwards with rfm._plan(replaced) (set_config returns the new value, not the one replaced).
+-- Where Citus is loaded they are set with SET LOCAL under citus.propagate_set_commands = 'local' (for these
+-- statements only), so that Citus sends them to the workers in the transaction too: the tasks of a refresh's
+-- statements on distributed tables are planned with the same settings as the coordinator's plans.
 CREATE FUNCTION rfm._plan(settings jsonb) RETURNS jsonb
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   replaced jsonb := '{}';
+  propagation text := current_setting('citus.propagate_set_commands', true);
   k text;
   v text;
 BEGIN
+  IF propagation IS NOT NULL AND propagation <> 'local' THEN
+    SET LOCAL citus.propagate_set_commands TO local;
+  END IF;
   FOR k, v IN SELECT * FROM jsonb_each_text(settings) LOOP
+    IF k !~ '^[a-z_]+(\.[a-z_]+)?$' THEN
+      RAISE EXCEPTION 'not a setting name: %', k USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     replaced := replaced || jsonb_build_object(k, current_setting(k));
-    PERFORM set_config(k, v, true);
+    EXECUTE format('SET LOCAL %s TO %L', k, v);
   END LOOP;
+  IF propagation IS NOT NULL AND propagation <> 'local' THEN
+    PERFORM set_config('citus.propagate_set_commands', propagation, true);
+  END IF;
   RETURN replaced;
 END $$;
 COMMENT ON FUNCTION rfm._plan(jsonb) IS

@@ -210,7 +210,22 @@ SELECT 'EXPLAIN: the rebuild of the touched members'' states groups their orders
                     FROM (SELECT o.member_id AS member_id, o.ordered_at AS t, o.amount AS a FROM orders_dist o
                            WHERE o.member_id IN (SELECT member_id FROM _rfm_touched) ORDER BY 1, 2, 3) o
                    GROUP BY 1 HAVING rfm.purchases_agg(o.t, o.a) IS NOT NULL$q$) p;
-ROLLBACK;
+-- a refresh's planner settings (rfm._plan, which sets them with SET LOCAL sent to the workers) plan the tasks too,
+-- and are given back there
+CREATE TEMP TABLE touched_plans (k int, p text);
+INSERT INTO touched_plans SELECT 1, plan_of('SELECT o.member_id FROM orders_dist o WHERE o.member_id IN (SELECT member_id FROM _rfm_touched)');
+CREATE TEMP TABLE replaced AS SELECT rfm._plan('{"enable_hashjoin": "off", "enable_mergejoin": "off"}') AS r;
+INSERT INTO touched_plans SELECT 2, plan_of('SELECT o.member_id FROM orders_dist o WHERE o.member_id IN (SELECT member_id FROM _rfm_touched)');
+SELECT rfm._plan(r) IS NOT NULL FROM replaced;
+INSERT INTO touched_plans SELECT 3, plan_of('SELECT o.member_id FROM orders_dist o WHERE o.member_id IN (SELECT member_id FROM _rfm_touched)');
+INSERT INTO checks (name, ok, detail)
+SELECT 'a refresh''s planner settings reach the workers'' plans (hash join in the tasks, none with rfm._plan''s settings, again after they are given back)',
+       bool_and(CASE k WHEN 2 THEN p !~ 'Hash (Semi )?Join' ELSE p ~ 'Hash (Semi )?Join' END) AND count(*) = 3
+         AND current_setting('enable_hashjoin') = 'on' AND current_setting('citus.propagate_set_commands') = 'none',
+       string_agg(k || ': ' || substring(p FROM '(Hash (Semi )?Join|Nested Loop[^\n]*|Merge[^\n]*)'), '; ' ORDER BY k)
+  FROM touched_plans;
+DROP TABLE _rfm_touched, touched_plans, replaced;
+COMMIT;
 -- rfm.breaks over the model's distributed members table: split, the partial states on the workers
 INSERT INTO checks (name, ok, detail)
 SELECT 'EXPLAIN: rfm.breaks over the model''s members (distributed) split, partial aggregates on the workers',
