@@ -1736,6 +1736,10 @@ COMMENT ON FUNCTION rfm._plan(jsonb) IS
   'Internal: set settings (planner, Citus) for a few statements (transaction-local); returns the values replaced, to restore them';
 
 -- The values of monetary or gap in bucket [b, b + 1) at a refresh under way, as a query with parameter $1 = b.
+-- (Run by rfm._hist_nth and rfm._hist_top with citus.local_table_join_policy = 'prefer-distributed', a
+-- placeholder where Citus is not loaded: on Citus, where label_state is distributed, the bucket's few rows are
+-- brought to the coordinator and joined with _rfm_cand there, instead of _rfm_cand sent to every shard: 415 ms
+-- down to 11 ms for one bucket with 20,000 candidates and 32 shards.)
 -- A refresh that relabels some members (_rfm_cand): label_state's values (by its index) for the members whose
 -- facts are unchanged, _rfm_base's for those it recomputed. One that relabels everyone: _rfm_base's.
 CREATE FUNCTION rfm._bucket_values(s text, col text, relabel_some boolean) RETURNS text
@@ -1752,7 +1756,8 @@ COMMENT ON FUNCTION rfm._bucket_values(text, text, boolean) IS
 -- (ascending). Whole-valued dimensions (l, f) are their bucket; for m and g the values of the bucket are
 -- read in order (rfm._bucket_values).
 CREATE FUNCTION rfm._hist_nth(s text, dim "char", ranks bigint[], relabel_some boolean) RETURNS double precision[]
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  SET citus.local_table_join_policy = 'prefer-distributed' AS $$
 DECLARE
   col text := CASE dim WHEN 'm' THEN 'monetary' WHEN 'g' THEN 'gap' END;
   vals float8[] := array_fill(NULL::float8, ARRAY[cardinality(ranks)]);
@@ -1842,7 +1847,8 @@ COMMENT ON FUNCTION rfm._hist_quantiles(text, "char", bigint, double precision[]
 -- The sum of the k largest monetary values from a model's hist during a refresh: whole buckets from the top,
 -- then the largest values of the bucket where the k-th falls. Exact (numeric), as a full refresh sums them.
 CREATE FUNCTION rfm._hist_top(s text, k bigint, relabel_some boolean) RETURNS numeric
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+  SET citus.local_table_join_policy = 'prefer-distributed' AS $$
 DECLARE
   whole numeric;
   b record;
