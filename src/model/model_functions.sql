@@ -312,6 +312,15 @@ BEGIN
   $f$, s, member_type, model_name, source);
   PERFORM rfm._label_state_objects(s, model_name);
   PERFORM rfm._label_state_indexes(s, true);
+  -- on Citus, where label_history is distributed with the source (rfm._distribute_model): the history rows a
+  -- refresh closes, written there so that each shard of label_history is joined with its own rows only
+  IF rfm._distributed(source) THEN
+    EXECUTE format('CREATE TABLE %I.history_closing (member_id %s NOT NULL, valid_from date NOT NULL)', s, member_type);
+    EXECUTE format('COMMENT ON TABLE %I.history_closing IS %L', s,
+                   format('Work table of model %s''s refreshes (Citus): the history rows a refresh closes, distributed with label_history; empty between refreshes', model_name));
+    EXECUTE format('COMMENT ON COLUMN %I.history_closing.member_id IS %L', s, 'A member whose open history row the refresh closes');
+    EXECUTE format('COMMENT ON COLUMN %I.history_closing.valid_from IS %L', s, 'The start of that row (its key with member_id)');
+  END IF;
   PERFORM rfm._bi_views(s, (SELECT m FROM rfm.model m WHERE m.name = model_name));
 END $$;
 COMMENT ON FUNCTION rfm._model_objects(text, text, text, regclass) IS
@@ -1120,7 +1129,8 @@ END $$;
 COMMENT ON FUNCTION rfm._capture_distributed(text) IS
   'Internal: the change capture of a new model on a Citus distributed relation (its distributed queue rfm.cq_<model> and the triggers on the shards)';
 
--- A new model's per-member tables (members, label_state, label_history) made Citus distributed tables,
+-- A new model's per-member tables (members, label_state, label_history, and the work table history_closing)
+-- made Citus distributed tables,
 -- co-located with its source when that is hash-distributed by the member column: a member's state, labels and
 -- history then live in the shards of the same hash range as its orders, on the same node, and the state rebuild
 -- (orders grouped by member into members) runs whole on the workers. Run by rfm._capture_distributed with the
@@ -1144,10 +1154,10 @@ BEGIN
       USING HINT = 'Distribute the orders by member (create_distributed_table(..., ''member column'')) for the per-member work to run on the workers.';
     RETURN;
   END IF;
-  FOR i IN 1 .. 3 LOOP
-    t := to_regclass(format('%I.%I', 'rfm_' || m.name, (ARRAY['members', 'label_state', 'label_history'])[i]));
+  FOR i IN 1 .. 4 LOOP
+    t := to_regclass(format('%I.%I', 'rfm_' || m.name, (ARRAY['members', 'label_state', 'label_history', 'history_closing'])[i]));
     IF t IS NULL OR (SELECT relowner FROM pg_class WHERE oid = t) <> m.owner THEN
-      RAISE EXCEPTION 'model "%" has no table % of its owner''s', m.name, (ARRAY['members', 'label_state', 'label_history'])[i]
+      RAISE EXCEPTION 'model "%" has no table % of its owner''s', m.name, (ARRAY['members', 'label_state', 'label_history', 'history_closing'])[i]
         USING ERRCODE = 'object_in_use', HINT = 'rfm.create_model makes a model''s tables.';
     END IF;
     EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''member_id'', colocate_with => $2)' USING t::text, m.source::text;

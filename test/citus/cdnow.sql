@@ -100,13 +100,14 @@ SELECT 'create_model on a distributed table: its capture triggers, on every shar
        (SELECT string_agg(tgname, ', ') FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass);
 
 INSERT INTO checks (name, ok, detail)
-SELECT 'the model''s members, label_state and label_history distributed, co-located with the orders (32 shards each)',
-       count(*) = 3 AND bool_and(p.colocationid = o.colocationid AND p.partmethod = 'h')
+SELECT 'the model''s members, label_state, label_history and history_closing distributed, co-located with the orders (32 shards each)',
+       count(*) = 4 AND bool_and(p.colocationid = o.colocationid AND p.partmethod = 'h')
          AND bool_and((SELECT count(*) FROM pg_dist_shard d WHERE d.logicalrelid = p.logicalrelid) = 32),
        string_agg(p.logicalrelid::text || ' ' || p.partmethod::text || ' ' || p.colocationid, ', ')
   FROM pg_dist_partition p, pg_dist_partition o
  WHERE o.logicalrelid = 'orders_dist'::regclass
-   AND p.logicalrelid IN ('rfm_cd.members'::regclass, 'rfm_cd.label_state'::regclass, 'rfm_cd.label_history'::regclass);
+   AND p.logicalrelid IN ('rfm_cd.members'::regclass, 'rfm_cd.label_state'::regclass, 'rfm_cd.label_history'::regclass,
+                          'rfm_cd.history_closing'::regclass);
 
 -- the same changes on both tables before the refresh of month k
 CREATE FUNCTION apply_changes(t regclass, k int, d date) RETURNS void LANGUAGE plpgsql AS $$
@@ -241,6 +242,11 @@ SELECT 'rfm.breaks of recency, frequency and monetary over the members equal one
                          rfm.breaks(rfm.frequency(purchases, DATE '1998-06-30')::float8, 5),
                          rfm.breaks(rfm.monetary(purchases, DATE '1998-06-30'), 5)) AS p FROM rfm_cp.members) p;
 
+-- the history rows the refreshes closed went through the work table distributed with label_history: empty after
+-- them (the history equal to one node's, above, is what they closed)
+INSERT INTO checks (name, ok, detail)
+SELECT 'the work table of the closed history rows is empty between refreshes', count(*) = 0, count(*) || ' rows'
+  FROM rfm_cd.history_closing;
 INSERT INTO checks (name, ok, detail)
 SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows differ: ' || left(string_agg(x::text, ' '), 400)
   FROM ((SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl')
