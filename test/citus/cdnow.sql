@@ -242,6 +242,21 @@ SELECT 'rfm.breaks of recency, frequency and monetary over the members equal one
                          rfm.breaks(rfm.frequency(purchases, DATE '1998-06-30')::float8, 5),
                          rfm.breaks(rfm.monetary(purchases, DATE '1998-06-30'), 5)) AS p FROM rfm_cp.members) p;
 
+-- a second refresh on the day of the last one, after more changes, replaces it (its history rows deleted, earlier
+-- rows reopened: on Citus through a grouped join instead of a lookup correlated with _rfm_changed): equal to one node
+SELECT apply_changes('orders_dist', 19, DATE '1998-06-30');
+SELECT apply_changes('orders_plain', 19, DATE '1998-06-30');
+SELECT changed > 0 AS relabelled FROM rfm.refresh('cd', DATE '1998-06-30');
+SELECT changed > 0 AS relabelled FROM rfm.refresh('cp', DATE '1998-06-30');
+INSERT INTO checks (name, ok, detail)
+SELECT 'a second refresh on the same day (replacing the last one) equal one node (labels, history)', l = 0 AND h = 0 AND r = 1,
+       l || ' labels, ' || h || ' history rows differ; refreshes on the day: ' || r
+  FROM (SELECT count(*) AS l FROM ((TABLE rfm_cd.labels EXCEPT ALL TABLE rfm_cp.labels) UNION ALL
+                                   (TABLE rfm_cp.labels EXCEPT ALL TABLE rfm_cd.labels)) x) l,
+       (SELECT count(*) AS h FROM ((TABLE rfm_cd.label_history EXCEPT ALL TABLE rfm_cp.label_history) UNION ALL
+                                   (TABLE rfm_cp.label_history EXCEPT ALL TABLE rfm_cd.label_history)) x) h,
+       (SELECT count(*) AS r FROM rfm_cd.refreshes WHERE as_of = DATE '1998-06-30') r;
+
 -- the history rows the refreshes closed went through the work table distributed with label_history: empty after
 -- them (the history equal to one node's, above, is what they closed)
 INSERT INTO checks (name, ok, detail)
