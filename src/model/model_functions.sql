@@ -312,14 +312,28 @@ BEGIN
   $f$, s, member_type, model_name, source);
   PERFORM rfm._label_state_objects(s, model_name);
   PERFORM rfm._label_state_indexes(s, true);
-  -- on Citus, where label_history is distributed with the source (rfm._distribute_model): the history rows a
-  -- refresh closes, written there so that each shard of label_history is joined with its own rows only
-  IF rfm._distributed(source) THEN
-    EXECUTE format('CREATE TABLE %I.history_closing (member_id %s NOT NULL, valid_from date NOT NULL)', s, member_type);
-    EXECUTE format('COMMENT ON TABLE %I.history_closing IS %L', s,
-                   format('Work table of model %s''s refreshes (Citus): the history rows a refresh closes, distributed with label_history; empty between refreshes', model_name));
-    EXECUTE format('COMMENT ON COLUMN %I.history_closing.member_id IS %L', s, 'A member whose open history row the refresh closes');
-    EXECUTE format('COMMENT ON COLUMN %I.history_closing.valid_from IS %L', s, 'The start of that row (its key with member_id)');
+  -- on Citus, where members, label_state and label_history are distributed with the source (rfm._distribute_model):
+  -- the work tables of the refreshes, distributed with them (a refresh's joins of its candidates and of the rows
+  -- it writes with the model's tables then run shard by shard on the workers; docs/scale-out.md). Empty between
+  -- refreshes. work_changed has label_state's columns (since the old one) and the flags of the rows that differ.
+  IF rfm._by_member(source, (SELECT m.member_column FROM rfm.model m WHERE m.name = model_name)) THEN
+    EXECUTE format($f$
+      CREATE TABLE %1$I.work_candidates (member_id %2$s NOT NULL);
+      COMMENT ON TABLE %1$I.work_candidates IS 'Work table of model %3$s''s refreshes (Citus): the members a refresh relabels, distributed with label_state; empty between refreshes';
+      COMMENT ON COLUMN %1$I.work_candidates.member_id IS 'A member the refresh relabels (touched, due for a recheck, or crossed by a moved threshold)';
+      CREATE TABLE %1$I.work_changed (LIKE %1$I.label_state);
+      ALTER TABLE %1$I.work_changed RENAME since TO o_since;
+      ALTER TABLE %1$I.work_changed ADD COLUMN had_row boolean, ADD COLUMN has_state boolean, ADD COLUMN was boolean,
+        ADD COLUMN is_now boolean, ADD COLUMN changed boolean, ADD COLUMN reopen date;
+      COMMENT ON TABLE %1$I.work_changed IS 'Work table of model %3$s''s refreshes (Citus): the rows of label_state a refresh writes (their new values, with the flags below), distributed with label_state and label_history; empty between refreshes';
+      COMMENT ON COLUMN %1$I.work_changed.o_since IS 'since of the member''s row of label_state before the refresh (the start of its open history row)';
+      COMMENT ON COLUMN %1$I.work_changed.had_row IS 'The member had a row of label_state';
+      COMMENT ON COLUMN %1$I.work_changed.has_state IS 'The member has a state (a row of members) now';
+      COMMENT ON COLUMN %1$I.work_changed.was IS 'The member was labelled before the refresh';
+      COMMENT ON COLUMN %1$I.work_changed.is_now IS 'The member is labelled now';
+      COMMENT ON COLUMN %1$I.work_changed.changed IS 'The member''s labels changed (entered, exited, or a label differs): its history gets a row';
+      COMMENT ON COLUMN %1$I.work_changed.reopen IS 'valid_from of the history row a refresh on the day of the last one opens again (its labels are back)';
+    $f$, s, member_type, model_name);
   END IF;
   PERFORM rfm._bi_views(s, (SELECT m FROM rfm.model m WHERE m.name = model_name));
 END $$;
@@ -999,6 +1013,24 @@ END $$;
 COMMENT ON FUNCTION rfm._distributed(regclass) IS
   'Internal: whether a relation is a Citus distributed or reference table (its capture triggers fire on the shards and queue into a distributed table)';
 
+-- Whether a relation is a Citus table hash-distributed by the column: a model on such a source has its
+-- per-member tables distributed with it (rfm._distribute_model). False where Citus is not installed.
+CREATE FUNCTION rfm._by_member(relation regclass, member_column name) RETURNS boolean
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  found boolean;
+BEGIN
+  IF NOT rfm._distributed(relation) THEN
+    RETURN false;
+  END IF;
+  EXECUTE $q$SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1 AND partmethod = 'h'
+                              AND pg_catalog.column_to_column_name(logicalrelid, partkey) = $2)$q$
+    INTO found USING relation, member_column;
+  RETURN found;
+END $$;
+COMMENT ON FUNCTION rfm._by_member(regclass, name) IS
+  'Internal: whether a relation is a Citus table hash-distributed by the given column (a model''s per-member tables are then distributed with it)';
+
 -- The segment maps and tier ladders of this node (rfm.segment_rule, rfm.tier_rule: the rows that are not built in)
 -- written on every Citus worker, where rfm.segment and rfm.tier read them when a query of a distributed table runs
 -- them there. Each worker's rows replaced in one transaction of its own (Citus' run_command_on_workers): a change
@@ -1085,7 +1117,6 @@ DECLARE
   ev record;
   relation regclass;
   member_column name;
-  by_member boolean;
   mode jsonb;
   q text := format('rfm.%I', 'cq_' || model_name);
 BEGIN
@@ -1108,8 +1139,6 @@ BEGIN
   END IF;
   relation := CASE WHEN rfm._distributed(m.source) THEN m.source ELSE ev.relation END;
   member_column := CASE WHEN rfm._distributed(m.source) THEN m.member_column ELSE ev.member_column END;
-  EXECUTE 'SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) = $2 FROM pg_catalog.pg_dist_partition
-            WHERE logicalrelid = $1' INTO by_member USING relation, member_column;
   EXECUTE format('CREATE TABLE %s (member_id %s)', q,
                  (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = m.source AND attname = m.member_column));
   EXECUTE format('COMMENT ON TABLE %s IS %L', q,
@@ -1117,7 +1146,7 @@ BEGIN
                         model_name, relation));
   EXECUTE format('COMMENT ON COLUMN %s.member_id IS %L', q, 'A touched member''s id');
   EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''member_id'', colocate_with => $2)'
-    USING q, CASE WHEN by_member THEN relation::text ELSE 'default' END;
+    USING q, CASE WHEN rfm._by_member(relation, member_column) THEN relation::text ELSE 'default' END;
   EXECUTE format('GRANT SELECT, DELETE ON %s TO %s', q, m.owner);
   PERFORM rfm._capture('rfm_' || model_name, model_name, m.source, m.member_column, rfm._capture_triggers('rfm_' || model_name, false));
   IF ev.relation IS NOT NULL THEN
@@ -1129,7 +1158,7 @@ END $$;
 COMMENT ON FUNCTION rfm._capture_distributed(text) IS
   'Internal: the change capture of a new model on a Citus distributed relation (its distributed queue rfm.cq_<model> and the triggers on the shards)';
 
--- A new model's per-member tables (members, label_state, label_history, and the work table history_closing)
+-- A new model's per-member tables (members, label_state, label_history, and the work tables of its refreshes)
 -- made Citus distributed tables,
 -- co-located with its source when that is hash-distributed by the member column: a member's state, labels and
 -- history then live in the shards of the same hash range as its orders, on the same node, and the state rebuild
@@ -1140,31 +1169,29 @@ COMMENT ON FUNCTION rfm._capture_distributed(text) IS
 CREATE FUNCTION rfm._distribute_model(m rfm.model) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  by_member boolean;
   t regclass;
+  tab text;
 BEGIN
   IF NOT rfm._distributed(m.source) THEN
     RETURN;
   END IF;
-  EXECUTE $q$SELECT partmethod = 'h' AND pg_catalog.column_to_column_name(logicalrelid, partkey) = $2
-               FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1$q$ INTO by_member USING m.source, m.member_column;
-  IF NOT by_member THEN
+  IF NOT rfm._by_member(m.source, m.member_column) THEN
     RAISE NOTICE 'the tables of model "%" stay on the coordinator: % is not distributed by its member column "%"',
                  m.name, m.source, m.member_column
       USING HINT = 'Distribute the orders by member (create_distributed_table(..., ''member column'')) for the per-member work to run on the workers.';
     RETURN;
   END IF;
-  FOR i IN 1 .. 4 LOOP
-    t := to_regclass(format('%I.%I', 'rfm_' || m.name, (ARRAY['members', 'label_state', 'label_history', 'history_closing'])[i]));
+  FOREACH tab IN ARRAY ARRAY['members', 'label_state', 'label_history', 'work_candidates', 'work_changed'] LOOP
+    t := to_regclass(format('%I.%I', 'rfm_' || m.name, tab));
     IF t IS NULL OR (SELECT relowner FROM pg_class WHERE oid = t) <> m.owner THEN
-      RAISE EXCEPTION 'model "%" has no table % of its owner''s', m.name, (ARRAY['members', 'label_state', 'label_history', 'history_closing'])[i]
+      RAISE EXCEPTION 'model "%" has no table % of its owner''s', m.name, tab
         USING ERRCODE = 'object_in_use', HINT = 'rfm.create_model makes a model''s tables.';
     END IF;
     EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''member_id'', colocate_with => $2)' USING t::text, m.source::text;
   END LOOP;
 END $$;
 COMMENT ON FUNCTION rfm._distribute_model(rfm.model) IS
-  'Internal: make a new model''s members, label_state and label_history Citus distributed tables co-located with its source (when that is distributed by the member column)';
+  'Internal: make a new model''s members, label_state, label_history and work tables Citus distributed tables co-located with its source (when that is distributed by the member column)';
 
 -- Change capture, for every model: one trigger function, rfm's (owned by the extension's owner, which no other
 -- role can replace), fired by statement triggers on a model's source and events. It runs with its owner's
@@ -1387,6 +1414,7 @@ DECLARE
   s text := 'rfm_' || name;
   member_type text;
   ev record;
+  on_citus boolean;
   propagation jsonb;
 BEGIN
   PERFORM rfm._check_model_row(name, source, member_column, time_column, amount_column, options);
@@ -1403,10 +1431,11 @@ BEGIN
                           source, member_column);
   END IF;
   ev := rfm._events(options);
+  on_citus := rfm._distributed(source) OR rfm._distributed(ev.relation);
   IF ev.relation IS NOT NULL THEN
     -- every event name, once mapped by the option events.event_names, must be one rfm knows: found here rather
     -- than by the first refresh (on a Citus distributed relation with the capture, rfm._capture_distributed)
-    IF NOT rfm._distributed(source) AND NOT rfm._distributed(ev.relation) THEN
+    IF NOT on_citus THEN
       PERFORM rfm._check_event_names(ev.relation, ev.event_column, options);
     END IF;
     -- kept schema-qualified, whatever the search_path of later refreshes
@@ -1420,7 +1449,7 @@ BEGIN
   SELECT format_type(atttypid, atttypmod) INTO member_type FROM pg_attribute WHERE attrelid = source AND attname = member_column;
   -- (on Citus the schema is made on the workers with the model's distributed tables, by rfm._capture_distributed:
   -- one role changes the nodes in this transaction)
-  IF rfm._distributed(source) OR rfm._distributed(ev.relation) THEN
+  IF on_citus THEN
     propagation := rfm._plan('{"citus.enable_ddl_propagation": "off"}');
   END IF;
   EXECUTE format('CREATE SCHEMA %I', s);
@@ -1433,7 +1462,7 @@ BEGIN
   -- change capture: statement triggers with transition tables, on the source and on the browsing events; on a
   -- Citus distributed relation they fire on its shards, on the workers, and queue the members in a distributed
   -- table of the model, co-located with the source where it is distributed by the member column
-  IF rfm._distributed(source) OR rfm._distributed(ev.relation) THEN
+  IF on_citus THEN
     -- (and the model's per-member tables distributed with the source)
     PERFORM rfm._capture_distributed(name);
   ELSE

@@ -6,7 +6,7 @@
 -- rfm.refresh: a driver over the phases of src/model/refresh_*.sql, which pass one context record
 -- (rfm._refresh: the model, its settings, the mode and what each phase found) from one to the next. The
 -- phases talk through temporary tables too (_rfm_touched, _rfm_cand, _rfm_base, _rfm_old, _rfm_changed ...),
--- created and dropped within the refresh.
+-- created and dropped within the refresh (on Citus also through the model's work tables: rfm._work).
 CREATE FUNCTION rfm.refresh(name text, as_of date DEFAULT current_date, "full" boolean DEFAULT false,
                             OUT members bigint, OUT rebuilt bigint, OUT changed bigint, OUT elapsed interval)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET extra_float_digits = 3 AS $$
@@ -187,6 +187,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION rfm._refresh_prepare(text, date, boolean) IS
   'Internal: phase of rfm.refresh that checks its arguments, takes the model''s lock and reads the model, its options and its last refreshes';
+
+-- The relation that holds a refresh's candidates ('cand': the members it relabels) or the rows of label_state it
+-- writes ('changed'), for the phases that join them with the model's per-member tables: the temporary table
+-- (_rfm_cand, _rfm_changed); on Citus, where those tables are distributed (ctx.colocated), the model's work
+-- table distributed with them (work_candidates, work_changed: a copy the refresh fills and empties), so that
+-- the joins run shard by shard on the workers instead of the temporary table being sent to every shard.
+CREATE FUNCTION rfm._work(ctx rfm._refresh, what text) RETURNS text
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  RETURN CASE WHEN ctx.colocated THEN format('%I.%I', ctx.s, CASE what WHEN 'cand' THEN 'work_candidates' ELSE 'work_' || what END)
+              ELSE '_rfm_' || what END;
+COMMENT ON FUNCTION rfm._work(rfm._refresh, text) IS
+  'Internal: the relation of a refresh''s candidates (cand) or changed rows (changed): its temporary table, or on Citus the model''s distributed work table';
 
 -- The member column of a relation a model reads must keep the type the model's tables were made with (the
 -- refresh compares and joins ids of that type; the capture queues them as text). A source whose member

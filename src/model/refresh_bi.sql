@@ -38,6 +38,11 @@ BEGIN
       USING ctx.intent_ts, ctx.dciu_hl, ctx.dciu_hz, ctx.dciu_w, ctx.dciu_cuts, ctx.as_of;
   END IF;
   DROP TABLE _rfm_base, _rfm_changed, _rfm_moves, _rfm_trans;
+  IF ctx.colocated THEN
+    -- the work tables, emptied for the next refresh
+    EXECUTE format('DELETE FROM %s', rfm._work(ctx, 'cand'));
+    EXECUTE format('DELETE FROM %s', rfm._work(ctx, 'changed'));
+  END IF;
   -- (without a NOTICE for those this refresh did not make)
   FOR k IN SELECT t FROM unnest(ARRAY['_rfm_clv', '_rfm_old', '_rfm_cand', '_rfm_touched']) t
             WHERE to_regclass('pg_temp.' || t) IS NOT NULL LOOP

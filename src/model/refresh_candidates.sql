@@ -20,6 +20,9 @@ BEGIN
       USING ctx.as_of;
     ALTER TABLE _rfm_cand ADD PRIMARY KEY (member_id);
     ANALYZE _rfm_cand;
+    IF ctx.colocated THEN
+      EXECUTE format('INSERT INTO %s SELECT member_id FROM _rfm_cand', rfm._work(ctx, 'cand'));
+    END IF;
   END IF;
   -- members without a purchase by as_of (only orders dated later) are kept, unlabelled, for their recheck day
   base_sql := format($q$
@@ -39,14 +42,14 @@ BEGIN
                    CASE WHEN $8 IS NOT NULL THEN coalesce(rfm.intent_score(intent, $8, $9, $10, $11), 0) END AS dciu_score,
                    CASE WHEN $12 THEN rfm.btyd(purchases, $1, $13) END AS btyd
               FROM %I.members WHERE purchases IS NOT NULL %s) b$q$,
-    ctx.s, CASE WHEN ctx.relabel_some THEN 'AND member_id IN (SELECT member_id FROM _rfm_cand)' ELSE '' END);
+    ctx.s, CASE WHEN ctx.relabel_some THEN format('AND member_id IN (SELECT member_id FROM %s)', rfm._work(ctx, 'cand')) ELSE '' END);
   EXECUTE 'CREATE TEMP TABLE _rfm_base ON COMMIT DROP AS ' || base_sql
     USING ctx.as_of, ctx.win, ctx.since_prev, ctx.napl_w, ctx.nes_mult, ctx.nes_cycle, ctx.tier_policy, ctx.intent_ts, ctx.dciu_hl, ctx.dciu_hz, ctx.dciu_w,
           ctx.clv_on, ctx.clv_unit;
   IF ctx.relabel_some THEN
     -- their rows at the last refresh
     EXECUTE format('CREATE TEMP TABLE _rfm_old ON COMMIT DROP AS
-                      SELECT l.* FROM %I.label_state l JOIN _rfm_cand USING (member_id)', ctx.s);
+                      SELECT l.* FROM %I.label_state l JOIN %s c ON c.member_id = l.member_id', ctx.s, rfm._work(ctx, 'cand'));
   END IF;
   PERFORM rfm._plan(replaced);
 END $$;
@@ -85,10 +88,13 @@ BEGIN
     replaced := rfm._plan(ctx.index_joins);
     IF cardinality(ranges) > 0 THEN
       EXECUTE format('CREATE TEMP TABLE _rfm_crossed ON COMMIT DROP AS
-                        SELECT l.* FROM %I.label_state l LEFT JOIN _rfm_cand c ON c.member_id = l.member_id
+                        SELECT l.* FROM %I.label_state l LEFT JOIN %s c ON c.member_id = l.member_id
                          WHERE l.last_day IS NOT NULL AND (%s) AND c.member_id IS NULL',
-                     ctx.s, array_to_string(ranges, ' OR '));
+                     ctx.s, rfm._work(ctx, 'cand'), array_to_string(ranges, ' OR '));
       INSERT INTO _rfm_cand SELECT member_id FROM _rfm_crossed;
+      IF ctx.colocated THEN
+        EXECUTE format('INSERT INTO %s SELECT member_id FROM _rfm_crossed', rfm._work(ctx, 'cand'));
+      END IF;
       INSERT INTO _rfm_old SELECT * FROM _rfm_crossed;
       -- their facts are those of their rows (no order came: their recheck day has not); of what depends on the day,
       -- the NAPL stage is computed again, repeat buyers' NES stage has not moved (that is a recheck day), one-time

@@ -88,6 +88,13 @@ BEGIN
   PERFORM rfm._plan(replaced);
   SELECT count(*) INTO ctx.changed FROM _rfm_changed c WHERE c.changed;
   ANALYZE _rfm_changed (member_id, changed, was, is_now, had_row, has_state, o_since);
+  IF ctx.colocated THEN
+    -- (on Citus, the part that phases 8 and 9 write, sent once to the shards of the work table by member: its
+    -- columns are named as those of _rfm_changed)
+    EXECUTE format('INSERT INTO %1$s (%2$s) SELECT %2$s FROM _rfm_changed', rfm._work(ctx, 'changed'),
+                   (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                     WHERE attrelid = rfm._work(ctx, 'changed')::regclass AND attnum > 0 AND NOT attisdropped));
+  END IF;
   IF ctx.relabel_some THEN
     SELECT count(*) INTO ctx.relabelled FROM _rfm_base WHERE last_day IS NOT NULL;
   ELSE

@@ -9,6 +9,7 @@ CREATE FUNCTION rfm._refresh_history(INOUT ctx rfm._refresh)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   replaced jsonb;
+  changed_rel text := rfm._work(ctx, 'changed');
 BEGIN
   -- 8. history: a changed member's open row is closed at as_of, or replaced if it was opened at as_of (a refresh
   -- on the day of the last one replaces that refresh)
@@ -23,15 +24,15 @@ BEGIN
     -- Driven by the changed members' keys: the history rows opened today are many after a busy first refresh
     -- of the day, and the statistics of label_history, unless autovacuum has come by, know none of them (a
     -- nested loop over them and a scan of _rfm_changed each was once planned from an estimate of one row).
-    IF ctx.relabel_some THEN
+    IF ctx.relabel_some AND NOT ctx.colocated THEN
       CREATE INDEX ON _rfm_changed (member_id);
     END IF;
     -- A member whose new labels are those it had before the refresh being replaced gets that row of its
     -- history back, open, as if only this refresh had run (since stays its valid_from); the rows opened by
     -- the replaced refresh go.
     -- (looked up member by member: label_history has no index on valid_to, and a join would scan all of it)
-    -- (on Citus, where label_history is distributed and a subquery correlated with a local table cannot be
-    -- planned, the same as a join grouped by member, which runs on the workers)
+    -- (on Citus, where a correlated subquery in an UPDATE is not pushed down, the same as a join grouped by
+    -- member, which runs on the workers shard by shard)
     IF NOT ctx.colocated THEN
       EXECUTE format('UPDATE _rfm_changed c SET reopen =
                         (SELECT h.valid_from FROM %1$I.label_history h
@@ -43,51 +44,42 @@ BEGIN
                        WHERE c.changed AND c.is_now', ctx.s)
         USING ctx.as_of;
     ELSE
-      EXECUTE format('CREATE TEMP TABLE _rfm_reopen ON COMMIT DROP AS
-                      SELECT h.member_id, max(h.valid_from) AS valid_from
-                        FROM %1$I.label_history h JOIN _rfm_changed x ON x.member_id = h.member_id
-                       WHERE x.changed AND x.is_now AND h.valid_to = $1
-                         AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
-                             IS NOT DISTINCT FROM
-                             (x.r_score, x.f_score, x.m_score, x.segment, x.value_segment, x.napl, x.nes, x.dciu, x.tier)
-                       GROUP BY 1', ctx.s)
+      EXECUTE format('UPDATE %2$s c SET reopen = r.valid_from
+                        FROM (SELECT h.member_id, max(h.valid_from) AS valid_from
+                                FROM %1$I.label_history h JOIN %2$s x ON x.member_id = h.member_id
+                               WHERE x.changed AND x.is_now AND h.valid_to = $1
+                                 AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
+                                     IS NOT DISTINCT FROM
+                                     (x.r_score, x.f_score, x.m_score, x.segment, x.value_segment, x.napl, x.nes, x.dciu, x.tier)
+                               GROUP BY 1) r
+                       WHERE r.member_id = c.member_id AND c.changed AND c.is_now', ctx.s, changed_rel)
         USING ctx.as_of;
-      UPDATE _rfm_changed c SET reopen = r.valid_from FROM _rfm_reopen r WHERE r.member_id = c.member_id AND c.changed AND c.is_now;
-      DROP TABLE _rfm_reopen;
     END IF;
-    EXECUTE format('DELETE FROM %1$I.label_history h USING _rfm_changed c
-                     WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1', ctx.s)
+    EXECUTE format('DELETE FROM %1$I.label_history h USING %2$s c
+                     WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1',
+                   ctx.s, changed_rel)
       USING ctx.as_of;
-    EXECUTE format('UPDATE %1$I.label_history h SET valid_to = NULL FROM _rfm_changed c
-                     WHERE c.reopen IS NOT NULL AND h.member_id = c.member_id AND h.valid_from = c.reopen', ctx.s);
+    EXECUTE format('UPDATE %1$I.label_history h SET valid_to = NULL FROM %2$s c
+                     WHERE c.reopen IS NOT NULL AND h.member_id = c.member_id AND h.valid_from = c.reopen', ctx.s, changed_rel);
   END IF;
-  IF ctx.last_as_of IS NOT NULL AND ctx.colocated AND to_regclass(format('%I.history_closing', ctx.s)) IS NOT NULL THEN
-    -- (on Citus the rows to close are first written to the work table distributed with label_history, each to its
-    -- shard, and closed by a join of co-located shards on the workers: joined with _rfm_changed, every shard would
-    -- read all of it; 2.9 s of a 22 s refresh of 200,000 members on 32 shards, docs/scale-out.md)
-    EXECUTE format('INSERT INTO %I.history_closing SELECT member_id, o_since FROM _rfm_changed
-                     WHERE changed AND was AND o_since < $1', ctx.s)
-      USING ctx.as_of;
-    EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM %1$I.history_closing c
-                     WHERE h.member_id = c.member_id AND h.valid_from = c.valid_from', ctx.s)
-      USING ctx.as_of;
-    EXECUTE format('DELETE FROM %I.history_closing', ctx.s);
-  ELSIF ctx.last_as_of IS NOT NULL THEN
-    EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM _rfm_changed c
-                     WHERE c.changed AND c.was AND c.o_since < $1 AND h.member_id = c.member_id AND h.valid_from = c.o_since', ctx.s)
+  IF ctx.last_as_of IS NOT NULL THEN
+    EXECUTE format('UPDATE %1$I.label_history h SET valid_to = $1 FROM %2$s c
+                     WHERE c.changed AND c.was AND c.o_since < $1 AND h.member_id = c.member_id AND h.valid_from = c.o_since',
+                   ctx.s, changed_rel)
       USING ctx.as_of;
   END IF;
   PERFORM rfm._plan(replaced);
   -- sorted by member id, so that index insertions are sequential; the first refresh (an empty history) loads
-  -- it unsorted without indexes and builds them afterwards
+  -- it unsorted without indexes and builds them afterwards (on Citus each shard's rows come from its own shard
+  -- of the work table, unsorted)
   IF ctx.last_as_of IS NULL THEN
     EXECUTE format('ALTER TABLE %I.label_history DROP CONSTRAINT label_history_pkey', ctx.s);
     EXECUTE format('DROP INDEX %I.label_history_valid_from_idx', ctx.s);
   END IF;
   EXECUTE format('INSERT INTO %1$I.label_history
                     SELECT member_id, $1, NULL, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier
-                      FROM _rfm_changed WHERE changed AND is_now AND reopen IS NULL %2$s', ctx.s,
-                 CASE WHEN ctx.last_as_of IS NOT NULL THEN 'ORDER BY member_id' END) USING ctx.as_of;
+                      FROM %2$s WHERE changed AND is_now AND reopen IS NULL %3$s', ctx.s, changed_rel,
+                 CASE WHEN ctx.last_as_of IS NOT NULL AND NOT ctx.colocated THEN 'ORDER BY member_id' END) USING ctx.as_of;
   IF ctx.last_as_of IS NULL THEN
     EXECUTE format('ALTER TABLE %I.label_history ADD CONSTRAINT label_history_pkey PRIMARY KEY (member_id, valid_from)', ctx.s);
     EXECUTE format('CREATE INDEX label_history_valid_from_idx ON %I.label_history (valid_from)', ctx.s);
@@ -104,6 +96,7 @@ DECLARE
   rows_sql text;
   bulk boolean;
   replaced jsonb;
+  changed_rel text := rfm._work(ctx, 'changed');
 BEGIN
   -- 9. label_totals (the members and sums per label combination: the old part of the rows that differ taken
   -- out, their new part put in) and label_state: rows whose state is gone deleted, rows that differ updated
@@ -127,8 +120,11 @@ BEGIN
     INSERT INTO %1$I.label_totals SELECT * FROM _rfm_totals$q$, ctx.s);
   DROP TABLE _rfm_totals;
   -- label_state: when most of it is written (a new model, lifetime values that move for everyone) it is
-  -- rewritten as a bulk load, its indexes built afterwards; otherwise row by row
-  SELECT count(*) FILTER (WHERE c.has_state) > 0.25 * greatest(ctx.members, ctx.last_ref_members, 1) INTO bulk
+  -- rewritten as a bulk load, its indexes built afterwards; otherwise row by row (on Citus, but for a new model,
+  -- always row by row: the shards are written from their shards of the work table, on the workers, where a
+  -- rewrite would bring every row of label_state to the coordinator and back)
+  SELECT count(*) FILTER (WHERE c.has_state) > 0.25 * greatest(ctx.members, ctx.last_ref_members, 1)
+         AND (ctx.last_as_of IS NULL OR NOT ctx.colocated) INTO bulk
     FROM _rfm_changed c;
   IF bulk THEN
     -- the rows that differ, and (unless this is the model's first refresh, when label_state is empty) the
@@ -137,7 +133,7 @@ BEGIN
     rows_sql := 'SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes,
                         dciu, tier, p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
                         CASE WHEN NOT changed THEN o_since WHEN last_day IS NOT NULL THEN coalesce(reopen, $1) END
-                   FROM _rfm_changed WHERE has_state';
+                   FROM ' || changed_rel || ' WHERE has_state';
     IF ctx.last_as_of IS NOT NULL THEN
       EXECUTE format($q$
         CREATE TEMP TABLE _rfm_rows ON COMMIT DROP AS
@@ -149,7 +145,8 @@ BEGIN
     END IF;
     PERFORM rfm._label_state_indexes(ctx.s, false);
     EXECUTE format('ALTER TABLE %I.label_state DROP CONSTRAINT label_state_pkey', ctx.s);
-    EXECUTE format('INSERT INTO %I.label_state %s ORDER BY member_id', ctx.s, rows_sql) USING ctx.as_of;
+    EXECUTE format('INSERT INTO %I.label_state %s %s', ctx.s, rows_sql, CASE WHEN NOT ctx.colocated THEN 'ORDER BY member_id' END)
+      USING ctx.as_of;
     EXECUTE format('ALTER TABLE %I.label_state ADD CONSTRAINT label_state_pkey PRIMARY KEY (member_id)', ctx.s);
     PERFORM rfm._label_state_indexes(ctx.s, true);
     IF ctx.last_as_of IS NOT NULL THEN
@@ -157,7 +154,7 @@ BEGIN
     END IF;
   ELSE
     replaced := rfm._plan(CASE WHEN ctx.relabel_some THEN ctx.index_joins ELSE '{}' END);
-    EXECUTE format('DELETE FROM %I.label_state l USING _rfm_changed c WHERE c.member_id = l.member_id AND NOT c.has_state', ctx.s);
+    EXECUTE format('DELETE FROM %I.label_state l USING %s c WHERE c.member_id = l.member_id AND NOT c.has_state', ctx.s, changed_rel);
     EXECUTE format($q$
       UPDATE %1$I.label_state o SET
         frequency = n.frequency, monetary = n.monetary, r_score = n.r_score, f_score = n.f_score, m_score = n.m_score,
@@ -165,13 +162,14 @@ BEGIN
         p_alive = n.p_alive, expected_purchases = n.expected_purchases, clv = n.clv, last_day = n.last_day,
         days = n.days, gap = n.gap, since_prev = n.since_prev, recheck = n.recheck,
         since = CASE WHEN NOT n.changed THEN o.since WHEN n.last_day IS NOT NULL THEN coalesce(n.reopen, $1) END
-        FROM _rfm_changed n
+        FROM %2$s n
        WHERE n.had_row AND n.has_state AND o.member_id = n.member_id;
       INSERT INTO %1$I.label_state
       SELECT member_id, frequency, monetary, r_score, f_score, m_score, segment, value_segment, napl, nes, dciu, tier,
              p_alive, expected_purchases, clv, last_day, days, gap, since_prev, recheck,
              CASE WHEN last_day IS NOT NULL THEN coalesce(reopen, $1) END
-        FROM _rfm_changed WHERE NOT had_row AND has_state ORDER BY member_id$q$, ctx.s)
+        FROM %2$s WHERE NOT had_row AND has_state %3$s$q$, ctx.s, changed_rel,
+      CASE WHEN NOT ctx.colocated THEN 'ORDER BY member_id' END)
       USING ctx.as_of;
     IF ctx.relabel_some AND ctx.last_as_of < ctx.as_of THEN
       -- the spend since the previous refresh of the members not labelled here is nothing (found through the
@@ -179,10 +177,9 @@ BEGIN
       -- new row version with an entry in every index, but a scan of label_state with HOT updates instead costs
       -- a pass over every member whatever the day's activity, and loses on quiet days and large models;
       -- docs/bench-models.md)
-      -- (on Citus, where label_state is distributed, as NOT IN: Citus plans no subquery correlated with a local table)
-      EXECUTE format('UPDATE %I.label_state l SET since_prev = 0 WHERE l.since_prev <> 0 AND %s', ctx.s,
-                     CASE WHEN ctx.colocated THEN 'l.member_id NOT IN (SELECT c.member_id FROM _rfm_cand c)'
-                          ELSE 'NOT EXISTS (SELECT 1 FROM _rfm_cand c WHERE c.member_id = l.member_id)' END);
+      EXECUTE format('UPDATE %I.label_state l SET since_prev = 0
+                       WHERE l.since_prev <> 0 AND NOT EXISTS (SELECT 1 FROM %s c WHERE c.member_id = l.member_id)',
+                     ctx.s, rfm._work(ctx, 'cand'));
     END IF;
     PERFORM rfm._plan(replaced);
   END IF;

@@ -100,14 +100,14 @@ SELECT 'create_model on a distributed table: its capture triggers, on every shar
        (SELECT string_agg(tgname, ', ') FROM pg_trigger WHERE tgrelid = 'orders_dist'::regclass);
 
 INSERT INTO checks (name, ok, detail)
-SELECT 'the model''s members, label_state, label_history and history_closing distributed, co-located with the orders (32 shards each)',
-       count(*) = 4 AND bool_and(p.colocationid = o.colocationid AND p.partmethod = 'h')
+SELECT 'the model''s members, label_state, label_history and work tables distributed, co-located with the orders (32 shards each)',
+       count(*) = 5 AND bool_and(p.colocationid = o.colocationid AND p.partmethod = 'h')
          AND bool_and((SELECT count(*) FROM pg_dist_shard d WHERE d.logicalrelid = p.logicalrelid) = 32),
        string_agg(p.logicalrelid::text || ' ' || p.partmethod::text || ' ' || p.colocationid, ', ')
   FROM pg_dist_partition p, pg_dist_partition o
  WHERE o.logicalrelid = 'orders_dist'::regclass
    AND p.logicalrelid IN ('rfm_cd.members'::regclass, 'rfm_cd.label_state'::regclass, 'rfm_cd.label_history'::regclass,
-                          'rfm_cd.history_closing'::regclass);
+                          'rfm_cd.work_candidates'::regclass, 'rfm_cd.work_changed'::regclass);
 
 -- the same changes on both tables before the refresh of month k
 CREATE FUNCTION apply_changes(t regclass, k int, d date) RETURNS void LANGUAGE plpgsql AS $$
@@ -227,6 +227,23 @@ SELECT 'a refresh''s planner settings reach the workers'' plans (hash join in th
   FROM touched_plans;
 DROP TABLE _rfm_touched, touched_plans, replaced;
 COMMIT;
+-- a refresh's joins of its candidates and of the rows it writes with the model's tables, as it runs them
+-- (src/model/refresh_candidates.sql, refresh_write.sql): through the work tables, shard by shard on the workers,
+-- nothing sent from the coordinator to every shard
+INSERT INTO checks (name, ok, detail)
+SELECT 'EXPLAIN: the candidates'' states and old rows read, history closed and label_state written shard by shard (work tables co-located)',
+       bool_and(p ~ 'Task Count: 32' AND p !~ 'read_intermediate_result' AND p !~ 'Distributed Subplan'
+                AND p ~ (' on rfm_cd\.' || t || '_\d+') AND p ~ 'rfm_cd\.work_\w+_\d+') AND count(*) = 4,
+       string_agg(t || ': ' || left(regexp_replace(p, '\s+', ' ', 'g'), 160), ' | ')
+  FROM (VALUES ('members', plan_of($q$SELECT member_id, rfm.last_purchase(purchases, DATE '1998-06-30') FROM rfm_cd.members
+                                      WHERE purchases IS NOT NULL AND member_id IN (SELECT member_id FROM rfm_cd.work_candidates)$q$)),
+               ('label_state', plan_of($q$SELECT l.* FROM rfm_cd.label_state l LEFT JOIN rfm_cd.work_candidates c ON c.member_id = l.member_id
+                                          WHERE l.last_day IS NOT NULL AND l.frequency > 3 AND c.member_id IS NULL$q$)),
+               ('label_history', plan_of($q$UPDATE rfm_cd.label_history h SET valid_to = DATE '1998-07-31' FROM rfm_cd.work_changed c
+                                            WHERE c.changed AND c.was AND c.o_since < DATE '1998-07-31' AND h.member_id = c.member_id
+                                              AND h.valid_from = c.o_since$q$)),
+               ('label_state', plan_of($q$UPDATE rfm_cd.label_state o SET r_score = n.r_score, since = coalesce(n.reopen, o.since)
+                                          FROM rfm_cd.work_changed n WHERE n.had_row AND n.has_state AND o.member_id = n.member_id$q$))) x(t, p);
 -- rfm.breaks over the model's distributed members table: split, the partial states on the workers
 INSERT INTO checks (name, ok, detail)
 SELECT 'EXPLAIN: rfm.breaks over the model''s members (distributed) split, partial aggregates on the workers',
@@ -257,11 +274,21 @@ SELECT 'a second refresh on the same day (replacing the last one) equal one node
                                    (TABLE rfm_cp.label_history EXCEPT ALL TABLE rfm_cd.label_history)) x) h,
        (SELECT count(*) AS r FROM rfm_cd.refreshes WHERE as_of = DATE '1998-06-30') r;
 
--- the history rows the refreshes closed went through the work table distributed with label_history: empty after
--- them (the history equal to one node's, above, is what they closed)
+-- the candidates and the rows written went through the work tables distributed with label_state: empty after
+-- the refreshes (the labels and history equal to one node's, above, are what they wrote)
 INSERT INTO checks (name, ok, detail)
-SELECT 'the work table of the closed history rows is empty between refreshes', count(*) = 0, count(*) || ' rows'
-  FROM rfm_cd.history_closing;
+SELECT 'the work tables are empty between refreshes', c + w = 0, c || ' candidates, ' || w || ' changed rows'
+  FROM (SELECT count(*) AS c FROM rfm_cd.work_candidates) c, (SELECT count(*) AS w FROM rfm_cd.work_changed) w;
+-- and the refreshes wrote them (rows inserted into and deleted from their shards, on the workers: the statistics
+-- the workers' sessions report once idle)
+SELECT pg_sleep(2);
+INSERT INTO checks (name, ok, detail)
+SELECT 'the refreshes filled and emptied the work tables on the workers',
+       bool_and(ins > 0 AND ins = del) AND count(*) = 2, string_agg(t || ': ' || ins || ' in, ' || del || ' out', '; ')
+  FROM (SELECT t, sum(split_part(result, ' ', 1)::bigint) AS ins, sum(split_part(result, ' ', 2)::bigint) AS del
+          FROM unnest(ARRAY['rfm_cd.work_candidates', 'rfm_cd.work_changed']) t,
+               run_command_on_shards(t, $$SELECT n_tup_ins || ' ' || n_tup_del FROM pg_stat_user_tables WHERE relid = '%s'::regclass$$)
+         GROUP BY t) x;
 INSERT INTO checks (name, ok, detail)
 SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows differ: ' || left(string_agg(x::text, ' '), 400)
   FROM ((SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl')
