@@ -259,10 +259,59 @@ SELECT 'rfm.breaks of recency, frequency and monetary over the members equal one
                          rfm.breaks(rfm.frequency(purchases, DATE '1998-06-30')::float8, 5),
                          rfm.breaks(rfm.monetary(purchases, DATE '1998-06-30'), 5)) AS p FROM rfm_cp.members) p;
 
+-- the candidates and the rows written went through the work tables distributed with label_state: empty after
+-- the refreshes (the labels and history equal to one node's, above, are what they wrote)
+INSERT INTO checks (name, ok, detail)
+SELECT 'the work tables are empty between refreshes', c + w = 0, c || ' candidates, ' || w || ' changed rows'
+  FROM (SELECT count(*) AS c FROM rfm_cd.work_candidates) c, (SELECT count(*) AS w FROM rfm_cd.work_changed) w;
+-- and the refreshes wrote them (rows inserted into and deleted from their shards, on the workers: the statistics
+-- the workers' sessions report once idle, within seconds; read until they are there, for up to 30 s)
+CREATE TEMP TABLE work_stats (t text, ins bigint, del bigint);
+DO $$
+BEGIN
+  FOR i IN 1 .. 60 LOOP
+    TRUNCATE work_stats;
+    INSERT INTO work_stats
+    SELECT t, sum(split_part(result, ' ', 1)::bigint), sum(split_part(result, ' ', 2)::bigint)
+      FROM unnest(ARRAY['rfm_cd.work_candidates', 'rfm_cd.work_changed']) t,
+           run_command_on_shards(t, $q$SELECT n_tup_ins || ' ' || n_tup_del FROM pg_stat_user_tables WHERE relid = '%s'::regclass$q$)
+     GROUP BY t;
+    EXIT WHEN (SELECT bool_and(ins > 0 AND ins = del) FROM work_stats);
+    PERFORM pg_sleep(0.5);
+  END LOOP;
+END $$;
+INSERT INTO checks (name, ok, detail)
+SELECT 'the refreshes filled and emptied the work tables on the workers',
+       bool_and(ins > 0 AND ins = del) AND count(*) = 2, string_agg(t || ': ' || ins || ' in, ' || del || ' out', '; ')
+  FROM work_stats;
+
 -- a second refresh on the day of the last one, after more changes, replaces it (its history rows deleted, earlier
 -- rows reopened: on Citus through a grouped join instead of a lookup correlated with _rfm_changed): equal to one node
 SELECT apply_changes('orders_dist', 19, DATE '1998-06-30');
 SELECT apply_changes('orders_plain', 19, DATE '1998-06-30');
+-- a refresh that fails late (here at its record in refreshes, after the work tables were filled and the history
+-- and label_state written on the workers) leaves nothing behind: the work tables empty, the queued members still
+-- queued, and the next refresh (below) equal to one node
+CREATE TEMP TABLE queued_before AS SELECT count(*) AS n FROM rfm.cq_cd;
+CREATE FUNCTION fail_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'refresh failed on purpose';
+END $$;
+CREATE TRIGGER fail_refresh BEFORE INSERT ON rfm_cd.refreshes FOR EACH ROW EXECUTE FUNCTION fail_refresh();
+CREATE TEMP TABLE failed_refresh (message text);
+DO $$
+BEGIN
+  PERFORM rfm.refresh('cd', DATE '1998-06-30');
+EXCEPTION WHEN raise_exception THEN
+  INSERT INTO failed_refresh VALUES (SQLERRM);
+END $$;
+DROP TRIGGER fail_refresh ON rfm_cd.refreshes;
+INSERT INTO checks (name, ok, detail)
+SELECT 'a refresh that fails late leaves the work tables empty and the touched members queued',
+       f.message = 'refresh failed on purpose' AND c + w = 0 AND q.n = b.n AND b.n > 0,
+       coalesce(f.message, 'no error') || '; ' || c || ' candidates, ' || w || ' changed rows; queued ' || q.n || ' of ' || b.n
+  FROM (SELECT max(message) AS message FROM failed_refresh) f, (SELECT count(*) AS c FROM rfm_cd.work_candidates) c,
+       (SELECT count(*) AS w FROM rfm_cd.work_changed) w, (SELECT count(*) AS n FROM rfm.cq_cd) q, queued_before b;
 SELECT changed > 0 AS relabelled FROM rfm.refresh('cd', DATE '1998-06-30');
 SELECT changed > 0 AS relabelled FROM rfm.refresh('cp', DATE '1998-06-30');
 INSERT INTO checks (name, ok, detail)
@@ -274,21 +323,6 @@ SELECT 'a second refresh on the same day (replacing the last one) equal one node
                                    (TABLE rfm_cp.label_history EXCEPT ALL TABLE rfm_cd.label_history)) x) h,
        (SELECT count(*) AS r FROM rfm_cd.refreshes WHERE as_of = DATE '1998-06-30') r;
 
--- the candidates and the rows written went through the work tables distributed with label_state: empty after
--- the refreshes (the labels and history equal to one node's, above, are what they wrote)
-INSERT INTO checks (name, ok, detail)
-SELECT 'the work tables are empty between refreshes', c + w = 0, c || ' candidates, ' || w || ' changed rows'
-  FROM (SELECT count(*) AS c FROM rfm_cd.work_candidates) c, (SELECT count(*) AS w FROM rfm_cd.work_changed) w;
--- and the refreshes wrote them (rows inserted into and deleted from their shards, on the workers: the statistics
--- the workers' sessions report once idle)
-SELECT pg_sleep(2);
-INSERT INTO checks (name, ok, detail)
-SELECT 'the refreshes filled and emptied the work tables on the workers',
-       bool_and(ins > 0 AND ins = del) AND count(*) = 2, string_agg(t || ': ' || ins || ' in, ' || del || ' out', '; ')
-  FROM (SELECT t, sum(split_part(result, ' ', 1)::bigint) AS ins, sum(split_part(result, ' ', 2)::bigint) AS del
-          FROM unnest(ARRAY['rfm_cd.work_candidates', 'rfm_cd.work_changed']) t,
-               run_command_on_shards(t, $$SELECT n_tup_ins || ' ' || n_tup_del FROM pg_stat_user_tables WHERE relid = '%s'::regclass$$)
-         GROUP BY t) x;
 INSERT INTO checks (name, ok, detail)
 SELECT 'rfm.migration equal over a year', count(*) = 0, count(*) || ' rows differ: ' || left(string_agg(x::text, ' '), 400)
   FROM ((SELECT * FROM rfm.migration('cd', '1997-06-30', '1998-06-30', 'napl')
