@@ -316,15 +316,17 @@ BEGIN
   -- the work tables of the refreshes, distributed with them (a refresh's joins of its candidates and of the rows
   -- it writes with the model's tables then run shard by shard on the workers; docs/scale-out.md). Empty between
   -- refreshes. work_changed has label_state's columns (since the old one) and the flags of the rows that differ.
+  -- Keyed by member: the joins a refresh runs with hash and merge joins off (rfm._plan(ctx.index_joins), sent to
+  -- the workers) look a member up in them by their index.
   IF rfm._by_member(source, (SELECT m.member_column FROM rfm.model m WHERE m.name = model_name)) THEN
     EXECUTE format($f$
-      CREATE TABLE %1$I.work_candidates (member_id %2$s NOT NULL);
+      CREATE TABLE %1$I.work_candidates (member_id %2$s PRIMARY KEY);
       COMMENT ON TABLE %1$I.work_candidates IS 'Work table of model %3$s''s refreshes (Citus): the members a refresh relabels, distributed with label_state; empty between refreshes';
       COMMENT ON COLUMN %1$I.work_candidates.member_id IS 'A member the refresh relabels (touched, due for a recheck, or crossed by a moved threshold)';
       CREATE TABLE %1$I.work_changed (LIKE %1$I.label_state);
       ALTER TABLE %1$I.work_changed RENAME since TO o_since;
       ALTER TABLE %1$I.work_changed ADD COLUMN had_row boolean, ADD COLUMN has_state boolean, ADD COLUMN was boolean,
-        ADD COLUMN is_now boolean, ADD COLUMN changed boolean, ADD COLUMN reopen date;
+        ADD COLUMN is_now boolean, ADD COLUMN changed boolean, ADD COLUMN reopen date, ADD PRIMARY KEY (member_id);
       COMMENT ON TABLE %1$I.work_changed IS 'Work table of model %3$s''s refreshes (Citus): the rows of label_state a refresh writes (their new values, with the flags below), distributed with label_state and label_history; empty between refreshes';
       COMMENT ON COLUMN %1$I.work_changed.o_since IS 'since of the member''s row of label_state before the refresh (the start of its open history row)';
       COMMENT ON COLUMN %1$I.work_changed.had_row IS 'The member had a row of label_state';

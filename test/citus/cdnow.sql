@@ -244,6 +244,30 @@ SELECT 'EXPLAIN: the candidates'' states and old rows read, history closed and l
                                               AND h.valid_from = c.o_since$q$)),
                ('label_state', plan_of($q$UPDATE rfm_cd.label_state o SET r_score = n.r_score, since = coalesce(n.reopen, o.since)
                                           FROM rfm_cd.work_changed n WHERE n.had_row AND n.has_state AND o.member_id = n.member_id$q$))) x(t, p);
+-- with a refresh's index joins (hash and merge joins off, rfm._plan, also in the tasks) a member is looked up in
+-- the work tables by their key: not a scan of the work table's shard for every row of the other side (the reopen
+-- may read its changed rows once, then look each of them up)
+BEGIN;
+CREATE TEMP TABLE replaced_plan AS SELECT rfm._plan('{"enable_hashjoin": "off", "enable_mergejoin": "off"}') AS r;
+CREATE TEMP TABLE index_plans AS
+SELECT t, plan_of(q) AS p, scans
+  FROM (VALUES ('the spend reset', 0, $q$UPDATE rfm_cd.label_state l SET since_prev = 0 WHERE l.since_prev <> 0
+                                      AND NOT EXISTS (SELECT 1 FROM rfm_cd.work_candidates c WHERE c.member_id = l.member_id)$q$),
+               ('the same-day reopen', 1, $q$UPDATE rfm_cd.work_changed c SET reopen = r.valid_from
+                                          FROM (SELECT h.member_id, max(h.valid_from) AS valid_from
+                                                  FROM rfm_cd.label_history h JOIN rfm_cd.work_changed x ON x.member_id = h.member_id
+                                                 WHERE x.changed AND h.valid_to = DATE '1998-06-30' GROUP BY 1) r
+                                         WHERE r.member_id = c.member_id AND c.changed$q$)) x(t, scans, q);
+SELECT rfm._plan(r) IS NOT NULL FROM replaced_plan;
+COMMIT;
+INSERT INTO checks (name, ok, detail)
+SELECT 'EXPLAIN: with a refresh''s index joins the work tables are read by their key in the tasks',
+       bool_and(p ~ 'Index (Only )?Scan using work_\w+_pkey' AND regexp_count(p, 'Seq Scan on rfm_cd\.work_') <= scans)
+         AND count(*) = 2,
+       string_agg(t || ': ' || (SELECT string_agg(btrim(l), '; ') FROM regexp_split_to_table(p, '\n') l
+                                 WHERE l ~ 'Scan|Loop|Join'), ' | ')
+  FROM index_plans;
+DROP TABLE replaced_plan, index_plans;
 -- rfm.breaks over the model's distributed members table: split, the partial states on the workers
 INSERT INTO checks (name, ok, detail)
 SELECT 'EXPLAIN: rfm.breaks over the model''s members (distributed) split, partial aggregates on the workers',
