@@ -317,7 +317,8 @@ BEGIN
   -- it writes with the model's tables then run shard by shard on the workers; docs/scale-out.md). Empty between
   -- refreshes. work_changed has label_state's columns (since the old one) and the flags of the rows that differ.
   -- Keyed by member: the joins a refresh runs with hash and merge joins off (rfm._plan(ctx.index_joins), sent to
-  -- the workers) look a member up in them by their index.
+  -- the workers) look a member up in them by their index, whichever side the planner drives from (a same-day
+  -- refresh's history rows of the day, which the statistics may not know yet, say: rfm._refresh_history).
   IF rfm._by_member(source, (SELECT m.member_column FROM rfm.model m WHERE m.name = model_name)) THEN
     EXECUTE format($f$
       CREATE TABLE %1$I.work_candidates (member_id %2$s PRIMARY KEY);

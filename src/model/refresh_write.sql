@@ -23,38 +23,25 @@ BEGIN
                     DELETE FROM %1$I.refreshes WHERE as_of = $1', ctx.s) USING ctx.as_of;
     -- Driven by the changed members' keys: the history rows opened today are many after a busy first refresh
     -- of the day, and the statistics of label_history, unless autovacuum has come by, know none of them (a
-    -- nested loop over them and a scan of _rfm_changed each was once planned from an estimate of one row).
+    -- nested loop over them and a scan of _rfm_changed each was once planned from an estimate of one row; on
+    -- Citus work_changed has its key).
     IF ctx.relabel_some AND NOT ctx.colocated THEN
       CREATE INDEX ON _rfm_changed (member_id);
     END IF;
     -- A member whose new labels are those it had before the refresh being replaced gets that row of its
     -- history back, open, as if only this refresh had run (since stays its valid_from); the rows opened by
     -- the replaced refresh go.
-    -- (looked up member by member: label_history has no index on valid_to, and a join would scan all of it)
-    -- (on Citus, where a correlated subquery in an UPDATE is not pushed down, the same as a join grouped by
-    -- member, which runs on the workers shard by shard)
-    IF NOT ctx.colocated THEN
-      EXECUTE format('UPDATE _rfm_changed c SET reopen =
-                        (SELECT h.valid_from FROM %1$I.label_history h
-                          WHERE h.member_id = c.member_id AND h.valid_to = $1
-                            AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
-                                IS NOT DISTINCT FROM
-                                (c.r_score, c.f_score, c.m_score, c.segment, c.value_segment, c.napl, c.nes, c.dciu, c.tier)
-                          ORDER BY h.valid_from DESC LIMIT 1)
-                       WHERE c.changed AND c.is_now', ctx.s)
-        USING ctx.as_of;
-    ELSE
-      EXECUTE format('UPDATE %2$s c SET reopen = r.valid_from
-                        FROM (SELECT h.member_id, max(h.valid_from) AS valid_from
-                                FROM %1$I.label_history h JOIN %2$s x ON x.member_id = h.member_id
-                               WHERE x.changed AND x.is_now AND h.valid_to = $1
-                                 AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
-                                     IS NOT DISTINCT FROM
-                                     (x.r_score, x.f_score, x.m_score, x.segment, x.value_segment, x.napl, x.nes, x.dciu, x.tier)
-                               GROUP BY 1) r
-                       WHERE r.member_id = c.member_id AND c.changed AND c.is_now', ctx.s, changed_rel)
-        USING ctx.as_of;
-    END IF;
+    -- (looked up member by member: label_history has no index on valid_to, and a join would scan all of it; on
+    -- Citus each task looks up its shard of work_changed in the co-located shard of label_history)
+    EXECUTE format('UPDATE %2$s c SET reopen =
+                      (SELECT h.valid_from FROM %1$I.label_history h
+                        WHERE h.member_id = c.member_id AND h.valid_to = $1
+                          AND (h.r_score, h.f_score, h.m_score, h.segment, h.value_segment, h.napl, h.nes, h.dciu, h.tier)
+                              IS NOT DISTINCT FROM
+                              (c.r_score, c.f_score, c.m_score, c.segment, c.value_segment, c.napl, c.nes, c.dciu, c.tier)
+                        ORDER BY h.valid_from DESC LIMIT 1)
+                     WHERE c.changed AND c.is_now', ctx.s, changed_rel)
+      USING ctx.as_of;
     EXECUTE format('DELETE FROM %1$I.label_history h USING %2$s c
                      WHERE c.changed AND c.was AND c.o_since = $1 AND h.member_id = c.member_id AND h.valid_from = $1',
                    ctx.s, changed_rel)
