@@ -29,7 +29,9 @@ objects AS (
    WHERE t.typnamespace = 'rfm'::regnamespace AND t.typname !~ '^_'
      AND (t.typrelid = 0 OR c.relkind = 'c')
   UNION
-  SELECT 'table', 'rfm.' || relname FROM pg_class WHERE relnamespace = 'rfm'::regnamespace AND relkind = 'r'
+  -- (a model's Citus change queue rfm.cq_<model> under the one heading of that name)
+  SELECT 'table', 'rfm.' || regexp_replace(relname, '^cq_.*', 'cq_<model>') FROM pg_class
+   WHERE relnamespace = 'rfm'::regnamespace AND relkind = 'r'
   UNION
   SELECT 'setting', name FROM pg_settings WHERE name LIKE 'rfm.%'
   UNION
@@ -38,7 +40,8 @@ objects AS (
   SELECT 'model object', unnest(ARRAY['members', 'labels', 'label_state', 'hist', 'label_totals', 'label_history', 'cutpoints', 'refreshes', 'transitions',
                                       'tier_watch', 'dciu_lifts', 'refresh_totals', 'prospects', 'segment_summary',
                                       'lifecycle_summary', 'value_segment_summary', 'value_segment_history', 'label_counts',
-                                      'flow_sankey', 'flow', 'kpi', 'dciu_lift', 'napl_dciu', 'campaign_results', 'campaign_reviews'])
+                                      'flow_sankey', 'flow', 'kpi', 'dciu_lift', 'napl_dciu', 'campaign_results', 'campaign_reviews',
+                                      'work_candidates', 'work_changed'])
 )
 SELECT o.kind, o.name AS missing_heading
   FROM objects o
